@@ -34,16 +34,21 @@ _LITERAL = re.compile(
     r"|(?<!\w)'[^'\n]*'(?!\w)",
     re.DOTALL,
 )
-# Whole words: a term must not continue a word, a path (/etc/hosts), a hyphenated word,
-# or a file name (fast.py).
-_BEFORE = r"(?<![\w/.\-])"
-_AFTER = r"(?![\w/\-])(?!\.\w)"
+# Words are what whitespace separates once punctuation is cut out, so "user-friendly",
+# "and/or", "/etc/hosts" and "fast.py" stay single tokens and "etc" or "fast" never
+# match inside them. Cut punctuation becomes a token of its own, so a phrase never spans
+# a comma or a full stop. (An explicit character list: a negated Unicode class or a
+# tokenising regex costs three to six times as much, and this runs on every text.)
+_PUNCTUATION = re.compile(r"[,;:!?()\[\]{}<>\"'`|*=+~^$#@&%\\—–…«»“”‘’·•→←≤≥]+")
+_CUT = " \x00 "
+_LITERAL_START = re.compile("[`\"“‘«']")
 _NUMBER = re.compile(
     r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"hundred|thousand|million|twice|half|double|triple|percent)\b"
 )
 _ELLIPSIS = re.compile(r"\.{3,}|…")
 _QUESTION_MARKS = re.compile(r"\?{3,}")
+_ALLOWED = None  # marks an allow-list phrase in the phrase table
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,51 @@ class Smell:
     label: str
 
 
-def _alternation(terms) -> str:
-    # Longest first, so "as appropriate" wins over "appropriate" at the same position.
-    ordered = sorted({t.lower() for t in terms}, key=len, reverse=True)
-    return "|".join(r"\s+".join(re.escape(word) for word in term.split()) for term in ordered)
+def _tokens(text: str) -> tuple[str, ...]:
+    text = _PUNCTUATION.sub(_CUT, text)
+    if "." in text:  # a full stop ends a word; a dot inside one (fast.py, e.g) does not
+        text = text.replace(". ", _CUT).replace(".\n", _CUT)
+        if text.endswith("."):
+            text = text[:-1]
+    return tuple(text.split())
 
 
-def _normalise_spaces(term: str) -> str:
-    return " ".join(term.split())
+_COMMON_WORDS = frozenset("a an and as at be if in is it of on or so the to when where with you".split())
+
+
+class _PhraseTable:
+    """Phrases as token tuples, found longest-first in a token list.
+
+    Each phrase has a key: its most telling token ("few" for "a few", "needed" for
+    "if needed"). A set test of the keys rejects most texts in C before any Python loop
+    runs, which keeps the lint cheap on plans with 10,000 subtasks. Allow-list phrases
+    (kind ``None``) have no key: they only matter where a real term's key occurs."""
+
+    def __init__(self, phrases: dict[tuple[str, ...], str | None]):
+        self.keys = frozenset(
+            max(phrase, key=lambda token: (token not in _COMMON_WORDS, len(token)))
+            for phrase, kind in phrases.items() if kind is not None
+        )
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str | None]]] = {}
+        # Longest first; at equal length an allow-list phrase wins.
+        for phrase, kind in sorted(phrases.items(), key=lambda item: (-len(item[0]), item[1] is not None)):
+            self.by_first.setdefault(phrase[0], []).append((phrase, kind))
+
+    def find(self, tokens: tuple[str, ...]) -> list[tuple[int, int, str | None]]:
+        """(start, end, kind) of each match, scanning left to right without overlaps."""
+        if self.keys.isdisjoint(tokens):
+            return []
+        found, i, count = [], 0, len(tokens)
+        while i < count:
+            for phrase, kind in self.by_first.get(tokens[i], ()):
+                end = i + len(phrase)
+                if tokens[i:end] == phrase:
+                    found.append((i, end, kind))
+                    i = end
+                    break
+            else:
+                i += 1
+        return found
 
 
 class Lexicon:
@@ -69,35 +111,59 @@ class Lexicon:
     def __init__(self, data: dict):
         self.sources = data["sources"]
         self.categories = data["categories"]
-        self._category_of: dict[str, str] = {}
+        terms: dict[tuple[str, ...], str | None] = {}
+        for phrase in data["allow"]["phrases"]:
+            terms[_tokens(phrase.lower())] = _ALLOWED
         for name, category in self.categories.items():
             for term in category["terms"]:
-                self._category_of.setdefault(_normalise_spaces(term.lower()), name)
-        self._terms = re.compile(_BEFORE + "(?:" + _alternation(self._category_of) + ")" + _AFTER)
-        self._allow = re.compile(_BEFORE + "(?:" + _alternation(data["allow"]["phrases"]) + ")" + _AFTER)
+                terms.setdefault(_tokens(term.lower()), name)
+        self._terms = _PhraseTable(terms)
         placeholders = data["placeholders"]
-        self._upper_placeholders = re.compile(
-            r"(?<![\w-])(?:" + "|".join(map(re.escape, placeholders["upper_case_words"])) + r")(?![\w-])"
+        self._upper_placeholders = frozenset(placeholders["upper_case_words"])
+        self._word_placeholders = _PhraseTable({_tokens(w.lower()): "placeholder" for w in placeholders["words"]})
+        # Substrings without which no placeholder can be present (a cheap first test).
+        needles = (
+            {w.lower() for w in placeholders["upper_case_words"]}
+            | {_tokens(w.lower())[0] for w in placeholders["words"]}
+            | {"??", "..", "…"}
         )
-        self._word_placeholders = re.compile(
-            _BEFORE + "(?:" + _alternation(placeholders["words"]) + ")" + _AFTER, re.IGNORECASE
-        )
+        self._placeholder_needles = re.compile("|".join(map(re.escape, sorted(needles))))
 
     @staticmethod
     def prose(text: str) -> str:
         """NFKC-normalised text with code spans and quoted strings blanked out."""
-        return _LITERAL.sub(" ", unicodedata.normalize("NFKC", text))
+        text = unicodedata.normalize("NFKC", text)
+        return _LITERAL.sub(" ", text) if _LITERAL_START.search(text) else text
+
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - one Lexicon per process; the TUI re-checks on every edit
+    def analyse(self, text: str, smells: bool = True) -> tuple[tuple[Smell, ...], tuple[str, ...]]:
+        """(vague terms, placeholder marks) in ``text``, each once, in order of appearance.
+        With ``smells=False`` only placeholders are looked for."""
+        prose = self.prose(text)
+        lowered = prose.lower()
+        if not smells and not self._placeholder_needles.search(lowered):
+            return (), ()
+        tokens = _tokens(lowered)
+        return (
+            tuple(self._smells(lowered, tokens)) if smells else (),
+            tuple(self._placeholders(prose, tokens)),
+        )
 
     def smells(self, text: str) -> list[Smell]:
-        """Vague terms in ``text``, in order of appearance, each term once."""
-        lowered = self._allow.sub(" ", self.prose(text).lower())
+        return list(self.analyse(text)[0])
+
+    def placeholders(self, text: str) -> list[str]:
+        return list(self.analyse(text, smells=False)[1])
+
+    def _smells(self, lowered: str, tokens: tuple[str, ...]) -> list[Smell]:
         has_number = None
         found: dict[str, Smell] = {}
-        for match in self._terms.finditer(lowered):
-            term = _normalise_spaces(match.group())
+        for start, end, category in self._terms.find(tokens):
+            if category is _ALLOWED:
+                continue
+            term = " ".join(tokens[start:end])
             if term in found:
                 continue
-            category = self._category_of[term]
             spec = self.categories[category]
             if spec.get("unless_number"):
                 if has_number is None:
@@ -107,17 +173,24 @@ class Lexicon:
             found[term] = Smell(term, category, spec["label"])
         return list(found.values())
 
-    def placeholders(self, text: str) -> list[str]:
-        """Placeholder marks in ``text``: TODO, TBD, lorem, ???, a bare ellipsis."""
-        prose = self.prose(text)
-        marks = [m.group() for m in self._upper_placeholders.finditer(prose)]
-        marks += [_normalise_spaces(m.group()) for m in self._word_placeholders.finditer(prose)]
-        marks += [m.group() for m in _QUESTION_MARKS.finditer(prose)]
-        for m in _ELLIPSIS.finditer(prose):
-            before = prose[m.start() - 1] if m.start() else " "
-            after = prose[m.end()] if m.end() < len(prose) else " "
-            if not (before.isalnum() and after.isalnum()):  # 1...10, main...topic are ranges
-                marks.append(m.group())
+    def _placeholders(self, prose: str, lowered_tokens: tuple[str, ...]) -> list[str]:
+        marks: list[str] = []
+        matches = self._word_placeholders.find(lowered_tokens)
+        maybe_upper = any(word in prose for word in self._upper_placeholders)
+        original = _tokens(prose) if matches or maybe_upper else ()
+        if original:
+            marks += [t for t in original if t in self._upper_placeholders]
+            # Report the words as written (TBD, not tbd) when case folding kept the token count.
+            source = original if len(original) == len(lowered_tokens) else lowered_tokens
+            marks += [" ".join(source[start:end]) for start, end, _ in matches]
+        if "??" in prose:
+            marks += [m.group() for m in _QUESTION_MARKS.finditer(prose)]
+        if ".." in prose or "…" in prose:
+            for m in _ELLIPSIS.finditer(prose):
+                before = prose[m.start() - 1] if m.start() else " "
+                after = prose[m.end()] if m.end() < len(prose) else " "
+                if not (before.isalnum() and after.isalnum()):  # 1...10, main...topic are ranges
+                    marks.append(m.group())
         return list(dict.fromkeys(marks))
 
 
@@ -143,31 +216,39 @@ def _quoted_terms(terms) -> str:
     return ", ".join(f'"{term}"' for term in terms)
 
 
-def _vague(text: str, subtask: str | None, path: str, where: str, skip_loopholes: bool = False) -> Iterator[Finding]:
-    smells = [s for s in lexicon().smells(text) if not (skip_loopholes and s.category == "loophole")]
+# What each kind of text is checked for.
+_PLACEHOLDER_ONLY = frozenset({"placeholder"})
+_STATEMENT = frozenset({"vague", "placeholder"})
+_TRIGGER = frozenset({"loophole", "vague", "placeholder"})
+
+
+def _lint_text(text: Any, checks: frozenset, subtask: str | None, where: str, *tokens) -> list[Finding]:
+    """Findings for one text field. ``tokens`` make the JSON pointer, built only when
+    something is found (most texts are clean, and pointers cost time on big plans)."""
+    if not isinstance(text, str):
+        return []  # the schema check reports wrong types
+    smells, marks = lexicon().analyse(text, smells="vague" in checks)
+    found: list[Finding] = []
     if smells:
-        by_label: dict[str, list[str]] = {}
-        for smell in smells:
-            by_label.setdefault(smell.label, []).append(smell.term)
-        details = "; ".join(f"{label}: {_quoted_terms(terms)}" for label, terms in by_label.items())
-        yield Finding("vague-language", WARNING, subtask, path, f"vague wording in {where} ({details})", _VAGUE_HINT)
-
-
-def _loopholes(text: str, subtask: str | None, path: str) -> Iterator[Finding]:
-    terms = [s.term for s in lexicon().smells(text) if s.category == "loophole"]
-    if terms:
-        yield Finding(
-            "loophole-trigger", WARNING, subtask, path,
-            f"trigger is a loophole ({_quoted_terms(terms)}): it gives the agent no rule to follow",
-            _LOOPHOLE_HINT,
-        )
-
-
-def _placeholders(text: str, subtask: str | None, path: str, where: str) -> Iterator[Finding]:
-    marks = lexicon().placeholders(text)
+        loopholes = [s.term for s in smells if s.category == "loophole"] if "loophole" in checks else []
+        if loopholes:
+            found.append(Finding(
+                "loophole-trigger", WARNING, subtask, pointer(*tokens),
+                f"trigger is a loophole ({_quoted_terms(loopholes)}): it gives the agent no rule to follow",
+                _LOOPHOLE_HINT,
+            ))
+            smells = [s for s in smells if s.category != "loophole"]
+        if smells:
+            by_label: dict[str, list[str]] = {}
+            for smell in smells:
+                by_label.setdefault(smell.label, []).append(smell.term)
+            details = "; ".join(f"{label}: {_quoted_terms(terms)}" for label, terms in by_label.items())
+            found.append(Finding("vague-language", WARNING, subtask, pointer(*tokens),
+                                 f"vague wording in {where} ({details})", _VAGUE_HINT))
     if marks:
-        yield Finding("placeholder", WARNING, subtask, path,
-                      f"placeholder in {where}: {_quoted_terms(marks)}", _PLACEHOLDER_HINT)
+        found.append(Finding("placeholder", WARNING, subtask, pointer(*tokens),
+                             f"placeholder in {where}: {_quoted_terms(marks)}", _PLACEHOLDER_HINT))
+    return found
 
 
 def _dicts(value: Any) -> Iterator[tuple[int, dict]]:
@@ -177,62 +258,52 @@ def _dicts(value: Any) -> Iterator[tuple[int, dict]]:
                 yield index, item
 
 
-def _strings(value: Any) -> Iterator[tuple[int, str]]:
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, str):
-                yield index, item
-
-
 def lint_plan(plan: dict) -> list[Finding]:
     """Wording warnings for a plan. Tolerates any shape: what is not text is skipped
-    (the schema check reports it)."""
+    (the schema check reports it). The ``task`` is the engineer's words, kept verbatim,
+    so it is never linted."""
     findings: list[Finding] = []
     for field in ("title", "context"):
-        if isinstance(plan.get(field), str):
-            findings += _placeholders(plan[field], None, pointer(field), f"the plan {field}")
+        findings += _lint_text(plan.get(field), _PLACEHOLDER_ONLY, None, f"the plan {field}", field)
     for i, subtask in _dicts(plan.get("subtasks")):
         sid = subtask.get("id") if isinstance(subtask.get("id"), str) else None
         findings += _lint_subtask(subtask, sid, i)
     return findings
 
 
-def _lint_subtask(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
-    for field in ("title", "goal"):
-        if isinstance(subtask.get(field), str):
-            yield from _placeholders(subtask[field], sid, pointer("subtasks", i, field), f"the {field}")
-
+def _lint_subtask(subtask: dict, sid: str | None, i: int) -> list[Finding]:
+    # (text, checks, where, pointer tokens) for every text field of the subtask.
+    texts: list[tuple[Any, frozenset, str, tuple]] = [
+        # Title and goal are prose about intent: only placeholders count there.
+        (subtask.get("title"), _PLACEHOLDER_ONLY, "the title", ("subtasks", i, "title")),
+        (subtask.get("goal"), _PLACEHOLDER_ONLY, "the goal", ("subtasks", i, "goal")),
+    ]
     state = subtask.get("input_state")
     if isinstance(state, dict):
-        texts = []
-        if isinstance(state.get("summary"), str):
-            texts.append((pointer("subtasks", i, "input_state", "summary"), state["summary"], "the input state"))
-        for j, text in _strings(state.get("preconditions")):
-            texts.append((pointer("subtasks", i, "input_state", "preconditions", j), text, f"precondition {j + 1}"))
-        for path, text, where in texts:
-            yield from _vague(text, sid, path, where)
-            yield from _placeholders(text, sid, path, where)
-
+        texts.append((state.get("summary"), _STATEMENT, "the input state", ("subtasks", i, "input_state", "summary")))
+        preconditions = state.get("preconditions")
+        if isinstance(preconditions, list):
+            texts += [
+                (text, _STATEMENT, f"precondition {j + 1}", ("subtasks", i, "input_state", "preconditions", j))
+                for j, text in enumerate(preconditions)
+            ]
     for j, criterion in _dicts(subtask.get("acceptance")):
-        where = f"criterion {j + 1}"
-        if isinstance(criterion.get("statement"), str):
-            path = pointer("subtasks", i, "acceptance", j, "statement")
-            yield from _vague(criterion["statement"], sid, path, where)
-            yield from _placeholders(criterion["statement"], sid, path, where)
+        texts.append((criterion.get("statement"), _STATEMENT, f"criterion {j + 1}",
+                      ("subtasks", i, "acceptance", j, "statement")))
         verify = criterion.get("verify")
-        if isinstance(verify, dict) and isinstance(verify.get("reviewer"), str):
-            path = pointer("subtasks", i, "acceptance", j, "verify", "reviewer")
-            yield from _placeholders(verify["reviewer"], sid, path, f"the reviewer of {where}")
-
+        if isinstance(verify, dict) and "reviewer" in verify:  # command and expect_output are code: never linted
+            texts.append((verify["reviewer"], _PLACEHOLDER_ONLY, f"the reviewer of criterion {j + 1}",
+                          ("subtasks", i, "acceptance", j, "verify", "reviewer")))
     for j, boundary in _dicts(subtask.get("pause_boundaries")):
         where = f"pause boundary {j + 1}"
-        if isinstance(boundary.get("trigger"), str):
-            path = pointer("subtasks", i, "pause_boundaries", j, "trigger")
-            text = boundary["trigger"]
-            yield from _loopholes(text, sid, path)
-            yield from _vague(text, sid, path, f"the trigger of {where}", skip_loopholes=True)
-            yield from _placeholders(text, sid, path, f"the trigger of {where}")
+        texts.append((boundary.get("trigger"), _TRIGGER, f"the trigger of {where}",
+                      ("subtasks", i, "pause_boundaries", j, "trigger")))
         for field in ("question", "reason"):
-            if isinstance(boundary.get(field), str):
-                path = pointer("subtasks", i, "pause_boundaries", j, field)
-                yield from _placeholders(boundary[field], sid, path, f"the {field} of {where}")
+            if field in boundary:
+                texts.append((boundary[field], _PLACEHOLDER_ONLY, f"the {field} of {where}",
+                              ("subtasks", i, "pause_boundaries", j, field)))
+    found: list[Finding] = []
+    for text, checks, where, tokens in texts:
+        if isinstance(text, str):
+            found += _lint_text(text, checks, sid, where, *tokens)
+    return found
