@@ -124,7 +124,7 @@ class Lexicon:
         # Substrings without which no placeholder can be present (a cheap first test).
         needles = (
             {w.lower() for w in placeholders["upper_case_words"]}
-            | {_tokens(w.lower())[0] for w in placeholders["words"]}
+            | {max(_tokens(w.lower()), key=len) for w in placeholders["words"]}
             | {"??", "..", "…"}
         )
         self._placeholder_needles = re.compile("|".join(map(re.escape, sorted(needles))))
@@ -141,12 +141,13 @@ class Lexicon:
         With ``smells=False`` only placeholders are looked for."""
         prose = self.prose(text)
         lowered = prose.lower()
-        if not smells and not self._placeholder_needles.search(lowered):
+        maybe_placeholder = self._placeholder_needles.search(lowered) is not None
+        if not (smells or maybe_placeholder):
             return (), ()
         tokens = _tokens(lowered)
         return (
             tuple(self._smells(lowered, tokens)) if smells else (),
-            tuple(self._placeholders(prose, tokens)),
+            tuple(self._placeholders(prose, tokens)) if maybe_placeholder else (),
         )
 
     def smells(self, text: str) -> list[Smell]:
@@ -217,20 +218,23 @@ def _quoted_terms(terms) -> str:
 
 
 # What each kind of text is checked for.
-_PLACEHOLDER_ONLY = frozenset({"placeholder"})
-_STATEMENT = frozenset({"vague", "placeholder"})
-_TRIGGER = frozenset({"loophole", "vague", "placeholder"})
+_PLACEHOLDER_ONLY = 0
+_STATEMENT = 1  # vague wording and placeholders
+_TRIGGER = 2  # loopholes too
 
 
-def _lint_text(text: Any, checks: frozenset, subtask: str | None, where: str, *tokens) -> list[Finding]:
-    """Findings for one text field. ``tokens`` make the JSON pointer, built only when
-    something is found (most texts are clean, and pointers cost time on big plans)."""
-    if not isinstance(text, str):
-        return []  # the schema check reports wrong types
-    smells, marks = lexicon().analyse(text, smells="vague" in checks)
+def _lint_text(lex: Lexicon, text: str, kind: int, subtask: str | None, where, tokens: tuple) -> list[Finding]:
+    """Findings for one text field. ``where`` is a (label, number) pair and ``tokens``
+    the JSON pointer's parts; both are formatted only when something is found, since
+    most texts are clean and the lint must stay cheap on plans of 10,000 subtasks."""
+    smells, marks = lex.analyse(text, kind != _PLACEHOLDER_ONLY)
+    if not (smells or marks):
+        return []
+    label, number = where
+    where = label if number is None else f"{label} {number + 1}"
     found: list[Finding] = []
     if smells:
-        loopholes = [s.term for s in smells if s.category == "loophole"] if "loophole" in checks else []
+        loopholes = [s.term for s in smells if s.category == "loophole"] if kind == _TRIGGER else []
         if loopholes:
             found.append(Finding(
                 "loophole-trigger", WARNING, subtask, pointer(*tokens),
@@ -262,48 +266,41 @@ def lint_plan(plan: dict) -> list[Finding]:
     """Wording warnings for a plan. Tolerates any shape: what is not text is skipped
     (the schema check reports it). The ``task`` is the engineer's words, kept verbatim,
     so it is never linted."""
+    lex = lexicon()
     findings: list[Finding] = []
     for field in ("title", "context"):
-        findings += _lint_text(plan.get(field), _PLACEHOLDER_ONLY, None, f"the plan {field}", field)
+        if isinstance(plan.get(field), str):
+            findings += _lint_text(lex, plan[field], _PLACEHOLDER_ONLY, None, (f"the plan {field}", None), (field,))
     for i, subtask in _dicts(plan.get("subtasks")):
         sid = subtask.get("id") if isinstance(subtask.get("id"), str) else None
-        findings += _lint_subtask(subtask, sid, i)
+        for text, kind, where, tokens in _subtask_texts(subtask, i):
+            if isinstance(text, str):
+                findings += _lint_text(lex, text, kind, sid, where, tokens)
     return findings
 
 
-def _lint_subtask(subtask: dict, sid: str | None, i: int) -> list[Finding]:
-    # (text, checks, where, pointer tokens) for every text field of the subtask.
-    texts: list[tuple[Any, frozenset, str, tuple]] = [
-        # Title and goal are prose about intent: only placeholders count there.
-        (subtask.get("title"), _PLACEHOLDER_ONLY, "the title", ("subtasks", i, "title")),
-        (subtask.get("goal"), _PLACEHOLDER_ONLY, "the goal", ("subtasks", i, "goal")),
-    ]
+def _subtask_texts(subtask: dict, i: int) -> Iterator[tuple[Any, int, tuple, tuple]]:
+    """(text, kind, where, pointer tokens) for every text field of a subtask."""
+    # Title and goal are prose about intent: only placeholders count there.
+    yield subtask.get("title"), _PLACEHOLDER_ONLY, ("the title", None), ("subtasks", i, "title")
+    yield subtask.get("goal"), _PLACEHOLDER_ONLY, ("the goal", None), ("subtasks", i, "goal")
     state = subtask.get("input_state")
     if isinstance(state, dict):
-        texts.append((state.get("summary"), _STATEMENT, "the input state", ("subtasks", i, "input_state", "summary")))
+        yield state.get("summary"), _STATEMENT, ("the input state", None), ("subtasks", i, "input_state", "summary")
         preconditions = state.get("preconditions")
         if isinstance(preconditions, list):
-            texts += [
-                (text, _STATEMENT, f"precondition {j + 1}", ("subtasks", i, "input_state", "preconditions", j))
-                for j, text in enumerate(preconditions)
-            ]
+            for j, text in enumerate(preconditions):
+                yield text, _STATEMENT, ("precondition", j), ("subtasks", i, "input_state", "preconditions", j)
     for j, criterion in _dicts(subtask.get("acceptance")):
-        texts.append((criterion.get("statement"), _STATEMENT, f"criterion {j + 1}",
-                      ("subtasks", i, "acceptance", j, "statement")))
+        yield criterion.get("statement"), _STATEMENT, ("criterion", j), ("subtasks", i, "acceptance", j, "statement")
         verify = criterion.get("verify")
         if isinstance(verify, dict) and "reviewer" in verify:  # command and expect_output are code: never linted
-            texts.append((verify["reviewer"], _PLACEHOLDER_ONLY, f"the reviewer of criterion {j + 1}",
-                          ("subtasks", i, "acceptance", j, "verify", "reviewer")))
+            yield (verify["reviewer"], _PLACEHOLDER_ONLY, ("the reviewer of criterion", j),
+                   ("subtasks", i, "acceptance", j, "verify", "reviewer"))
     for j, boundary in _dicts(subtask.get("pause_boundaries")):
-        where = f"pause boundary {j + 1}"
-        texts.append((boundary.get("trigger"), _TRIGGER, f"the trigger of {where}",
-                      ("subtasks", i, "pause_boundaries", j, "trigger")))
+        yield (boundary.get("trigger"), _TRIGGER, ("the trigger of pause boundary", j),
+               ("subtasks", i, "pause_boundaries", j, "trigger"))
         for field in ("question", "reason"):
             if field in boundary:
-                texts.append((boundary[field], _PLACEHOLDER_ONLY, f"the {field} of {where}",
-                              ("subtasks", i, "pause_boundaries", j, field)))
-    found: list[Finding] = []
-    for text, checks, where, tokens in texts:
-        if isinstance(text, str):
-            found += _lint_text(text, checks, sid, where, *tokens)
-    return found
+                yield (boundary[field], _PLACEHOLDER_ONLY, (f"the {field} of pause boundary", j),
+                       ("subtasks", i, "pause_boundaries", j, field))

@@ -104,6 +104,15 @@ def _property_schema(schema: dict, name: str) -> dict:
     return prop
 
 
+def _condition(if_schema: dict) -> str:
+    """Say an ``if`` clause of the form {"properties": {name: {"const": value}}} in words."""
+    terms = [
+        f"{name} is {describe_value(sub['const'])}"
+        for name, sub in if_schema.get("properties", {}).items() if "const" in sub
+    ]
+    return " and ".join(terms) or "the condition holds"
+
+
 def _did_you_mean(word: object, choices) -> str | None:
     if not isinstance(word, str):
         return None
@@ -125,12 +134,15 @@ def _findings_for(error, plan: Any) -> Iterator[Finding]:
         return Finding(RULE, ERROR, subtask, path, message, hint)
 
     if kind == "required":
+        # A "required" under "then" reports the then-branch as its schema; the property
+        # descriptions live on the object schema that holds the if/then.
+        owner = next((d for d in plan_schema()["$defs"].values() if d.get("then") is schema), None)
         for name in expected:
             if isinstance(instance, dict) and name not in instance:
-                prop = _property_schema(schema, name)
+                prop = _property_schema(owner or schema, name)
                 condition = ""
-                if "if" in schema and name in schema.get("then", {}).get("required", []):
-                    condition = ' (required when method is "command")'
+                if owner is not None:
+                    condition = f" (required when {_condition(owner['if'])})"
                 yield finding(
                     f'missing required field "{name}"{condition}',
                     prop.get("description"),
