@@ -27,6 +27,7 @@ MAX_AUTONOMY = {
 }
 GATE_ACTIONS = ("confirm", "stop")
 MAX_CRITERIA = 6
+MAX_CYCLE_NAMED = 12  # ids named in a cycle message; a longer cycle is shortened
 
 
 def subtask_items(plan: Any) -> list[tuple[int, dict, str | None]]:
@@ -106,13 +107,22 @@ def _dependencies(items) -> Iterator[Finding]:
     ids = {i: sid for i, _, sid in items}
     for component in _cycles(edges):
         cycle = _cycle_through(component[0], set(component), edges)
-        named = " → ".join(ids[i] for i in cycle + [cycle[0]])
+        named = _name_cycle([ids[i] for i in cycle])
         for i in component:
             yield Finding(
                 "dependency-cycle", ERROR, ids[i], pointer("subtasks", i, "depends_on"),
                 f"dependency cycle: {named}",
                 "no subtask in a cycle can start; remove one of the dependencies or merge the subtasks",
             )
+
+
+def _name_cycle(members: list) -> str:
+    """"S1 → S2 → S1"; a long cycle keeps its ends and its length, so each finding's
+    message stays short however many subtasks the cycle has."""
+    if len(members) <= MAX_CYCLE_NAMED:
+        return " → ".join(members + [members[0]])
+    head, tail = members[:MAX_CYCLE_NAMED - 2], members[-2:]
+    return f"{' → '.join(head)} → … → {' → '.join(tail + [members[0]])} ({len(members)} subtasks)"
 
 
 def _cycles(edges: dict[int, list[int]]) -> list[list[int]]:

@@ -42,13 +42,33 @@ _LITERAL = re.compile(
 _PUNCTUATION = re.compile(r"[,;:!?()\[\]{}<>\"'`|*=+~^$#@&%\\—–…«»“”‘’·•→←≤≥]+")
 _CUT = " \x00 "
 _LITERAL_START = re.compile("[`\"“‘«']")
+# A numeral: a digit that does not continue a word, so an id (S2), a version (v2) or a
+# percentile's name (p95) is not the number that makes a comparative precise.
 _NUMBER = re.compile(
-    r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"(?<![\w.])\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"hundred|thousand|million|twice|half|double|triple|percent)\b"
 )
+# "one" right after a determiner or a comparative/superlative is the pronoun ("the best
+# one", "a faster one"), not a count; "under one second" and "per one" stay counts.
+_WORD_BEFORE = re.compile(r"(\w+)\s+$")
+_DETERMINERS = frozenset("the a an this that each every any which another no new other same best worst".split())
+_NOT_COMPARATIVES = frozenset("under over after per never ever either neither whether rather other".split())
+_DOTS = re.compile(r"\.{2,}")
 _ELLIPSIS = re.compile(r"\.{3,}|…")
 _QUESTION_MARKS = re.compile(r"\?{3,}")
 _ALLOWED = None  # marks an allow-list phrase in the phrase table
+
+
+def _has_number(lowered: str) -> bool:
+    for match in _NUMBER.finditer(lowered):
+        if match.group() != "one":
+            return True
+        before = _WORD_BEFORE.search(lowered, max(0, match.start() - 40), match.start())
+        word = before.group(1) if before else ""
+        pronoun = word in _DETERMINERS or (word.endswith(("er", "est")) and word not in _NOT_COMPARATIVES)
+        if not pronoun:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,8 @@ class Smell:
 
 def _tokens(text: str) -> tuple[str, ...]:
     text = _PUNCTUATION.sub(_CUT, text)
+    if ".." in text:  # an ellipsis ("fast...", NFKC's form of "fast…") ends the word before it
+        text = _DOTS.sub(_CUT, text)
     if "." in text:  # a full stop ends a word; a dot inside one (fast.py, e.g) does not
         text = text.replace(". ", _CUT).replace(".\n", _CUT)
         if text.endswith("."):
@@ -168,7 +190,7 @@ class Lexicon:
             spec = self.categories[category]
             if spec.get("unless_number"):
                 if has_number is None:
-                    has_number = bool(_NUMBER.search(lowered))
+                    has_number = _has_number(lowered)
                 if has_number:
                     continue
             found[term] = Smell(term, category, spec["label"])
