@@ -31,6 +31,39 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
 
+    decompose = commands.add_parser(
+        "decompose",
+        help="ask Claude to decompose a task into a checked plan",
+        description="Decompose TASK with Claude into a plan that passes the contract (repaired up to twice). "
+        "Exit 0: plan written; 1: written as a draft with errors; 2: usage or input error; "
+        "3: the model call failed (subtasks that arrived are saved to OUT.partial.json).",
+    )
+    decompose.add_argument("task", metavar="TASK", help="the task as text, @FILE to read it from a file, or - for stdin")
+    decompose.add_argument("--context", metavar="FILE", help="a file of constraints and repository notes for the model")
+    decompose.add_argument("--model", metavar="M", help="full model id (default: $DECOMPOSER_MODEL, the config file, claude-opus-5-5)")
+    decompose.add_argument("-o", "--output", metavar="OUT.json", help="where to write the plan (default: <plan id>.json here)")
+
+    refine = commands.add_parser(
+        "refine",
+        help="ask Claude to rewrite one subtask (split it, make criteria executable, ...)",
+        description="Replace SUBTASK_ID by Claude's refinement; other ids stay, dependencies are rewired. "
+        "Writes PLAN in place (or OUT) only when the replacement has no errors; otherwise PLAN.refined.json.",
+    )
+    refine.add_argument("plan", metavar="PLAN")
+    refine.add_argument("subtask", metavar="SUBTASK_ID")
+    refine.add_argument("instruction", metavar="INSTRUCTION", help='e.g. "split this subtask" or "make the criteria executable"')
+    refine.add_argument("--model", metavar="M")
+    refine.add_argument("-o", "--output", metavar="OUT")
+
+    review = commands.add_parser(
+        "review",
+        help="ask Claude, as a checker, for gaps in a plan (findings with rule model-review)",
+        description="Run the checks, then a separate checker prompt; print both. The plan is not changed.",
+    )
+    review.add_argument("plan", metavar="PLAN")
+    review.add_argument("--format", choices=("text", "json"), default="text")
+    review.add_argument("--model", metavar="M")
+
     commands.add_parser("schema", help="print the plan JSON Schema", description="Print the plan JSON Schema.")
     commands.add_parser("rules", help="list the rules check applies", description="List the rules check applies.")
     return parser
@@ -72,10 +105,21 @@ def _rules(_args) -> int:
     return 0
 
 
+def _claude(name: str):
+    def handler(args) -> int:
+        from . import claude_cli
+
+        return getattr(claude_cli, name)(args)
+
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    handlers = {"check": _check, "schema": _schema, "rules": _rules}
+    handlers = {"check": _check, "schema": _schema, "rules": _rules,
+                "decompose": _claude("decompose_command"), "refine": _claude("refine_command"),
+                "review": _claude("review_command")}
     if args.command is None:
         parser.print_help()
         return 0

@@ -1,0 +1,403 @@
+"""Decompose, repair, refine and review, through Claude.
+
+``Engine`` runs each operation as a sequence of streamed calls and reports what happens
+through ``on_event`` (a plain callable: the CLI prints, the TUI posts a Message). Every
+operation returns an outcome and never raises for an API or model fault; cancellation
+(``asyncio.CancelledError``) propagates, and what arrived before it stays in the run's
+``draft``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from ..findings import ERROR, WARNING, Finding, pointer
+from ..validate import Report, validate_plan
+from . import failures, prompts, tools
+from .config import Settings
+from .failures import CallFailure
+from .stream import ArrayItemScanner, CallResult, stream_call
+from .usage import Usage
+
+MAX_REPAIR_ROUNDS = 2
+MODEL_REVIEW_RULE = "model-review"
+SCHEMA_URI = "https://decomposer.dev/schemas/plan.schema.json"
+
+
+# --- events -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CallStarted:
+    purpose: str  # decompose, repair, refine, review
+    attempt: int
+    max_tokens: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    output_tokens: int  # estimated while streaming
+
+
+@dataclass(frozen=True)
+class SubtaskReady:
+    index: int
+    subtask: dict
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    purpose: str
+    usage: Usage  # this call's
+    total: Usage  # the operation's so far
+    cost_usd: float | None
+    failure: CallFailure | None
+
+
+@dataclass(frozen=True)
+class RepairRound:
+    round: int
+    findings: list[Finding]
+
+
+@dataclass(frozen=True)
+class Retrying:
+    failure: CallFailure
+    max_tokens: int
+
+
+Event = CallStarted | Progress | SubtaskReady | CallEnded | RepairRound | Retrying
+OnEvent = Callable[[Event], None]
+
+
+# --- outcomes ---------------------------------------------------------------------------
+
+OK = "ok"  # a plan with no errors
+DRAFT = "draft"  # a plan, but errors remain after repair
+FAILED = "failed"  # a call failed; ``plan`` holds what arrived (may be None)
+
+
+@dataclass
+class Outcome:
+    status: str
+    plan: dict | None
+    report: Report | None
+    failure: CallFailure | None = None
+    usage: Usage = field(default_factory=Usage)
+    repair_rounds: int = 0
+    # refine: the replacement subtasks; review: the model's findings
+    replacement: list[dict] = field(default_factory=list)
+    note: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str, limit: int = 48) -> str:
+    """A plan id from a title: lower-case ASCII letters, digits and hyphens."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    value = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:limit].strip("-")
+    return value or "plan"
+
+
+class Engine:
+    def __init__(self, client, settings: Settings, on_event: OnEvent | None = None):
+        self.client = client
+        self.settings = settings
+        self.on_event = on_event or (lambda event: None)
+        self.draft: dict | None = None  # the best plan so far; survives cancellation
+        self.usage = Usage()
+
+    @property
+    def model(self) -> str:
+        return self.settings.model
+
+    # --- one call, with the retries that make sense -------------------------------------
+
+    def _request(self, messages: list[dict], tool: str, max_tokens: int) -> dict:
+        return {
+            "model": self.model,
+            "max_tokens": max_tokens,
+            # The long static contract first, marked for caching: tools + system prompt
+            # are the same on every call, so repair, refine and review read them from
+            # the cache.
+            "system": [{"type": "text", "text": prompts.system_prompt(), "cache_control": {"type": "ephemeral"}}],
+            "tools": tools.tool_definitions(),
+            "tool_choice": {"type": "tool", "name": tool},
+            "messages": messages,
+        }
+
+    async def _call(self, purpose: str, messages: list[dict], tool: str, *, on_item=None,
+                    scanner: ArrayItemScanner | None = None) -> CallResult:
+        """One logical call: retries once with a larger budget after max_tokens, and
+        once after a transient fault mid-stream (the SDK retries faults before the
+        stream starts). Returns the last attempt, or the one that got furthest."""
+        max_tokens = self.settings.max_tokens
+        best: CallResult | None = None
+        transient_retries = 1
+        attempt = 0
+        while True:
+            attempt += 1
+            self.on_event(CallStarted(purpose, attempt, max_tokens))
+            if scanner is not None and attempt > 1:
+                scanner.reset()
+            try:
+                result = await stream_call(
+                    self.client, self._request(messages, tool, max_tokens), scanner=scanner,
+                    on_item=on_item, on_progress=lambda n: self.on_event(Progress(n)),
+                )
+            except Exception as exc:  # noqa: BLE001 - the request failed before the stream began
+                result = CallResult(failure=failures.from_exception(exc, self.model))
+            self.usage = self.usage + result.usage
+            self.on_event(CallEnded(purpose, result.usage, self.usage, self.usage.cost_usd(self.model), result.failure))
+            if best is None or len(result.items) >= len(best.items):
+                best = result
+            failure = result.failure
+            if failure is None:
+                return result
+            if failure.kind == failures.MAX_TOKENS and max_tokens < self.settings.retry_max_tokens:
+                max_tokens = self.settings.retry_max_tokens
+            elif result.started and failure.transient and transient_retries > 0:
+                # The SDK retried faults before the stream; a fault midway is ours to retry.
+                transient_retries -= 1
+            else:
+                # Report the last failure but keep the furthest progress.
+                if best is not result:
+                    best = copy.copy(best)
+                    best.failure = failure
+                return best
+            self.on_event(Retrying(failure, max_tokens))
+
+    # --- decompose ----------------------------------------------------------------------
+
+    def _plan_from(self, tool_input: dict, task: str, context: str | None, created_at: str) -> dict:
+        """A contract plan from the model's tool input: decomposer fills what it owns."""
+        plan: dict[str, Any] = {"$schema": SCHEMA_URI, "version": 1}
+        title = tool_input.get("title") if isinstance(tool_input.get("title"), str) else ""
+        plan["id"] = slug(title or task[:60])
+        plan["title"] = title or "Untitled plan"
+        plan["task"] = task
+        model_context = tool_input.get("context")
+        merged_context = "\n\n".join(c for c in (context, model_context if isinstance(model_context, str) else None) if c)
+        if merged_context:
+            plan["context"] = merged_context
+        plan["created_at"] = created_at
+        plan["updated_at"] = _now()
+        plan["source"] = {"kind": "claude", "model": self.model, "usage": self.usage.to_source_usage(self.model)}
+        subtasks = tool_input.get("subtasks")
+        plan["subtasks"] = subtasks if isinstance(subtasks, list) else []
+        return plan
+
+    async def decompose(self, task: str, context: str | None = None) -> Outcome:
+        """Stream a plan for ``task``; repair it up to twice. ``self.draft`` holds the
+        best plan so far at every moment: the subtasks that have arrived while the first
+        reply streams, then the last complete plan (a repair reply replaces it only once
+        it is complete)."""
+        created_at = _now()
+        self.draft = None
+        scanner = ArrayItemScanner("subtasks")
+
+        def on_item(item):
+            # After a Retrying event the items start again from index 0.
+            head = scanner.partial()  # title and context come before the subtasks
+            head["subtasks"] = list(scanner.items)
+            self.draft = self._plan_from(head, task, context, created_at)
+            self.on_event(SubtaskReady(len(scanner.items) - 1, item))
+
+        messages: list[dict] = [{"role": "user", "content": [
+            {"type": "text", "text": prompts.decompose_message(task, context)}]}]
+        result = await self._call("decompose", messages, tools.SUBMIT_PLAN, on_item=on_item, scanner=scanner)
+        if result.failure is not None:
+            head = dict(result.partial)
+            head["subtasks"] = list(result.items)
+            plan = self._plan_from(head, task, context, created_at) if result.items else None
+            self.draft = plan
+            return Outcome(FAILED, plan, validate_plan(plan) if plan else None, result.failure, self.usage)
+        rounds = 0
+        while True:
+            plan = self._plan_from(result.tool_input, task, context, created_at)
+            self.draft = plan
+            report = validate_plan(plan)
+            if not report.errors:
+                return Outcome(OK, plan, report, None, self.usage, rounds)
+            if rounds == MAX_REPAIR_ROUNDS:
+                return Outcome(DRAFT, plan, report, None, self.usage, rounds)
+            rounds += 1
+            self.on_event(RepairRound(rounds, report.errors))
+            messages = messages + self._repair_turns(result, report)
+            result = await self._call("repair", messages, tools.SUBMIT_PLAN)
+            if result.failure is not None:
+                # The last complete plan stays the draft, with the repair's failure.
+                plan["source"]["usage"] = self.usage.to_source_usage(self.model)
+                return Outcome(FAILED, plan, report, result.failure, self.usage, rounds)
+
+    @staticmethod
+    def _repair_turns(result: CallResult, report: Report) -> list[dict]:
+        """The model's tool call, then a tool_result that rejects it with the findings.
+        Only errors are sent: warnings are the reviewer's to weigh."""
+        tool_id = "toolu_decomposer_plan"
+        findings = [f.to_dict() for f in report.errors]
+        return [
+            {"role": "assistant", "content": [
+                {"type": "tool_use", "id": tool_id, "name": result.tool_name or tools.SUBMIT_PLAN,
+                 "input": result.tool_input},
+            ]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": tool_id, "is_error": True,
+                 "content": prompts.repair_message(findings)},
+            ]},
+        ]
+
+    # --- refine -------------------------------------------------------------------------
+
+    async def refine(self, plan: dict, subtask_id: str, instruction: str) -> Outcome:
+        position = _index_of(plan, subtask_id)
+        if position is None:
+            raise ValueError(f'no subtask "{subtask_id}" in the plan')
+        messages: list[dict] = [{"role": "user", "content": [
+            {"type": "text", "text": prompts.refine_message(plan, subtask_id, instruction)}]}]
+        rounds = 0
+        best: Outcome | None = None
+        while True:
+            result = await self._call("refine" if not rounds else "repair", messages, tools.SUBMIT_SUBTASKS)
+            if result.failure is not None:
+                if best is not None:
+                    best.failure = result.failure
+                    return best
+                return Outcome(FAILED, None, None, result.failure, self.usage, rounds)
+            replacement = result.tool_input.get("subtasks")
+            if not isinstance(replacement, list) or not replacement or not all(isinstance(s, dict) for s in replacement):
+                failure = CallFailure(failures.BAD_OUTPUT, "Claude returned no replacement subtasks", "try again")
+                return best or Outcome(FAILED, None, None, failure, self.usage, rounds)
+            replacement = renumber(replacement, subtask_id, {s.get("id") for s in plan["subtasks"]} - {subtask_id})
+            new_plan = splice(plan, position, replacement)
+            new_plan.setdefault("source", {"kind": "manual"})
+            report = validate_plan(new_plan)
+            note = result.tool_input.get("note") if isinstance(result.tool_input.get("note"), str) else ""
+            own = _findings_in(report.errors, position, len(replacement))
+            outcome = Outcome(OK if not own else DRAFT, new_plan, report, None, self.usage, rounds, replacement, note)
+            best = outcome
+            if not own or rounds == MAX_REPAIR_ROUNDS:
+                return outcome
+            rounds += 1
+            self.on_event(RepairRound(rounds, own))
+            tool_id = "toolu_decomposer_refine"
+            messages = messages + [
+                {"role": "assistant", "content": [
+                    {"type": "tool_use", "id": tool_id, "name": tools.SUBMIT_SUBTASKS, "input": result.tool_input}]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": tool_id, "is_error": True,
+                     "content": prompts.repair_message([f.to_dict() for f in own]).replace("submit_plan", "submit_subtasks")}]},
+            ]
+
+    # --- review -------------------------------------------------------------------------
+
+    async def review(self, plan: dict) -> Outcome:
+        messages = [{"role": "user", "content": [{"type": "text", "text": prompts.review_message(plan)}]}]
+        result = await self._call("review", messages, tools.SUBMIT_REVIEW)
+        if result.failure is not None:
+            return Outcome(FAILED, plan, None, result.failure, self.usage)
+        findings = review_findings(plan, result.tool_input.get("findings"))
+        return Outcome(OK, plan, None, None, self.usage, findings=findings)
+
+
+# --- helpers (pure) -----------------------------------------------------------------------
+
+def _index_of(plan: dict, subtask_id: str) -> int | None:
+    for i, subtask in enumerate(plan.get("subtasks", [])):
+        if isinstance(subtask, dict) and subtask.get("id") == subtask_id:
+            return i
+    return None
+
+
+def renumber(replacement: list[dict], original_id: str, other_ids: set) -> list[dict]:
+    """Ids for replacement subtasks: one keeps the original id; several become
+    <id>.1, <id>.2, ... (skipping ids the plan already uses). Dependencies between the
+    parts follow the renaming; dependencies on the original id inside the parts are
+    dropped (a part cannot depend on what it replaces)."""
+    replacement = copy.deepcopy(replacement)
+    if len(replacement) == 1:
+        new_ids = [original_id]
+    else:
+        new_ids, n = [], 0
+        for _ in replacement:
+            n += 1
+            while f"{original_id}.{n}" in other_ids:
+                n += 1
+            new_ids.append(f"{original_id}.{n}")
+    mapping = {s.get("id"): new for s, new in zip(replacement, new_ids) if isinstance(s.get("id"), str)}
+    for subtask, new_id in zip(replacement, new_ids):
+        subtask["id"] = new_id
+        deps = subtask.get("depends_on")
+        if isinstance(deps, list):
+            rewired = []
+            for dep in deps:
+                dep = mapping.get(dep, dep)
+                if dep != new_id and dep != original_id and dep not in rewired:
+                    rewired.append(dep)
+            if rewired:
+                subtask["depends_on"] = rewired
+            else:
+                subtask.pop("depends_on")
+    return replacement
+
+
+def splice(plan: dict, position: int, replacement: list[dict]) -> dict:
+    """A copy of ``plan`` with the subtask at ``position`` replaced. Subtasks that
+    depended on the replaced one now depend on every part of it."""
+    original_id = plan["subtasks"][position]["id"]
+    new_ids = [s["id"] for s in replacement]
+    new_plan = copy.deepcopy(plan)
+    subtasks = new_plan["subtasks"]
+    subtasks[position:position + 1] = replacement
+    if new_ids != [original_id]:
+        for subtask in subtasks:
+            deps = subtask.get("depends_on") if isinstance(subtask, dict) else None
+            if isinstance(deps, list) and original_id in deps and subtask not in replacement:
+                at = deps.index(original_id)
+                deps[at:at + 1] = [i for i in new_ids if i not in deps]
+    new_plan["updated_at"] = _now()
+    return new_plan
+
+
+def _findings_in(findings: list[Finding], start: int, count: int) -> list[Finding]:
+    return [f for f in findings if f.subtask_index is not None and start <= f.subtask_index < start + count]
+
+
+_REVIEW_FIELDS = {"title", "goal", "input_state", "acceptance", "pause_boundaries", "autonomy", "risk",
+                  "depends_on", "estimate"}
+
+
+def review_findings(plan: dict, raw: Any) -> list[Finding]:
+    """The checker model's findings as warnings with rule ``model-review``. A finding
+    that names an unknown subtask is kept at plan level, with the name in the message."""
+    found: list[Finding] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("message"), str) or not item["message"].strip():
+            continue
+        sid = item.get("subtask") if isinstance(item.get("subtask"), str) and item.get("subtask") else None
+        index = _index_of(plan, sid) if sid else None
+        message = " ".join(item["message"].split())
+        if sid and index is None:
+            message = f"(about {sid}, which is not in the plan) {message}"
+            sid = None
+        field_name = item.get("field")
+        path = ""
+        if index is not None:
+            path = pointer("subtasks", index, field_name) if field_name in _REVIEW_FIELDS else pointer("subtasks", index)
+        hint = item.get("hint") if isinstance(item.get("hint"), str) else None
+        found.append(Finding(MODEL_REVIEW_RULE, WARNING, sid, path, message, hint))
+    return found
+
+
+__all__ = ["Engine", "Outcome", "OK", "DRAFT", "FAILED", "ERROR"]

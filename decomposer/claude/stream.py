@@ -1,0 +1,191 @@
+"""One streamed model call: raw SSE events in, the tool's input and each finished
+subtask out, as soon as it is complete.
+
+We read the SDK's raw event stream (``messages.create(stream=True)``) rather than the
+accumulating helper, which re-parses the whole tool input on every delta. Here each
+delta is scanned once for the few characters that matter (quotes, backslashes,
+brackets), so the cost per token is constant, and a subtask is parsed exactly once,
+when its closing brace arrives."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .failures import CallFailure, from_exception, from_stop_reason
+from .usage import Usage
+
+_STRUCTURAL = re.compile(r'[\\"{}\[\]]')
+_KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*$')
+# Rough output-token estimate while streaming (the exact count arrives at the end).
+CHARS_PER_TOKEN = 3.5
+
+
+class ArrayItemScanner:
+    """Feeds on a growing JSON object text; reports each complete object in the
+    top-level array named ``key`` (``"subtasks"``) as soon as its closing brace arrives."""
+
+    def __init__(self, key: str = "subtasks"):
+        self.key = key
+        self.reset()
+
+    def reset(self) -> None:
+        """Start over, for a retried call."""
+        self.text = ""
+        self._depth = 0
+        self._in_string = False
+        self._escaped = False  # the previous character was a backslash inside a string
+        self._in_array = False
+        self._item_start: int | None = None
+        self.items: list[Any] = []
+
+    def feed(self, chunk: str) -> list[Any]:
+        """Add a chunk; return the items completed by it."""
+        offset = len(self.text)
+        self.text += chunk
+        done: list[Any] = []
+        skip_until = -1
+        if self._escaped and chunk:
+            self._escaped = False
+            skip_until = offset  # the first character of this chunk is escaped
+        for match in _STRUCTURAL.finditer(chunk):
+            i = offset + match.start()
+            if i <= skip_until:
+                continue
+            char = match.group()
+            if self._in_string:
+                if char == "\\":
+                    if i + 1 < len(self.text):
+                        skip_until = i + 1
+                    else:
+                        self._escaped = True
+                elif char == '"':
+                    self._in_string = False
+                continue
+            if char == '"':
+                self._in_string = True
+            elif char in "{[":
+                if char == "[" and self._depth == 1:
+                    key = _KEY_BEFORE.search(self.text, max(0, i - 200), i)
+                    self._in_array = bool(key) and key.group(1) == self.key
+                elif char == "{" and self._depth == 2 and self._in_array:
+                    self._item_start = i
+                self._depth += 1
+            elif char in "}]":
+                self._depth -= 1
+                if char == "}" and self._depth == 2 and self._in_array and self._item_start is not None:
+                    try:
+                        item = json.loads(self.text[self._item_start:i + 1])
+                    except ValueError:
+                        item = None  # malformed: the final parse reports it
+                    self._item_start = None
+                    if item is not None:
+                        self.items.append(item)
+                        done.append(item)
+                elif char == "]" and self._depth == 1:
+                    self._in_array = False
+        return done
+
+    def partial(self) -> dict:
+        """What the text holds so far (unfinished strings cut), for a draft."""
+        import jiter
+
+        try:
+            value = jiter.from_json(self.text.encode("utf-8"), partial_mode="trailing-strings")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class CallResult:
+    """The end of one call: the tool input (when complete), or a failure; always the
+    usage and whatever subtasks arrived."""
+
+    tool_input: dict | None = None
+    tool_name: str | None = None
+    failure: CallFailure | None = None
+    stop_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    # True once the API accepted the request and the stream began: a fault after that
+    # is one the SDK did not retry.
+    started: bool = False
+    items: list = field(default_factory=list)
+    partial: dict = field(default_factory=dict)
+    text: str = ""
+
+
+# Callbacks: on_item(item) for each completed array item, on_progress(estimated output tokens).
+OnItem = Callable[[Any], None]
+OnProgress = Callable[[int], None]
+
+
+async def stream_call(client, request: dict, *, scanner: ArrayItemScanner | None = None,
+                      on_item: OnItem | None = None, on_progress: OnProgress | None = None) -> CallResult:
+    """Run one streamed request. ``scanner`` reports the items of its array as they
+    complete (without one, the tool input is only parsed at the end). Exceptions from
+    the transport propagate (the caller classifies them); everything the stream says
+    ends up in the CallResult."""
+    result = CallResult()
+    watch_items = scanner is not None
+    scanner = scanner or ArrayItemScanner("")
+    tool_block: int | None = None
+    stop_details = None
+    received = 0
+    stream = await client.messages.create(**request, stream=True)
+    result.started = True
+    try:
+        async for event in stream:
+            kind = event.type
+            if kind == "content_block_delta":
+                delta = event.delta
+                if delta.type == "input_json_delta" and event.index == tool_block:
+                    received += len(delta.partial_json)
+                    completed = scanner.feed(delta.partial_json)
+                    if watch_items and on_item:
+                        for item in completed:
+                            on_item(item)
+                    if on_progress:
+                        on_progress(int(received / CHARS_PER_TOKEN))
+                elif delta.type == "text_delta":
+                    result.text += delta.text
+            elif kind == "content_block_start":
+                block = event.content_block
+                if block.type == "tool_use" and tool_block is None:
+                    tool_block = event.index
+                    result.tool_name = block.name
+            elif kind == "message_start":
+                result.usage = Usage.from_api(event.message.usage)
+            elif kind == "message_delta":
+                result.stop_reason = event.delta.stop_reason
+                stop_details = getattr(event.delta, "stop_details", None)
+                if event.usage is not None:
+                    result.usage.merge_delta(event.usage)
+    except Exception as exc:  # noqa: BLE001 - a fault mid-stream: classify it, keep what arrived
+        result.failure = from_exception(exc, request["model"])
+        result.items, result.partial = list(scanner.items), scanner.partial()
+        return result
+    finally:
+        await stream.close()
+    result.items = list(scanner.items)
+    failure = from_stop_reason(result.stop_reason, stop_details, request["max_tokens"])
+    if failure is None and tool_block is not None:
+        try:
+            value = json.loads(scanner.text) if scanner.text.strip() else {}
+        except ValueError as exc:
+            failure = CallFailure("bad-output", f"the tool input is not valid JSON ({exc})",
+                                  "try again; what arrived is kept as a draft")
+        else:
+            if isinstance(value, dict):
+                result.tool_input = value
+            else:
+                failure = CallFailure("bad-output", "the tool input is not a JSON object", "try again")
+    elif failure is None:
+        failure = CallFailure("no-tool-call", "Claude answered in text instead of calling the tool",
+                              "try again; if it repeats, try another model")
+    result.failure = failure
+    if failure is not None:
+        result.partial = scanner.partial()
+    return result

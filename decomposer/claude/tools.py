@@ -1,0 +1,124 @@
+"""The tools the model answers through, with input schemas derived from the contract.
+
+Why a forced tool rather than ``output_config`` JSON output: the tool's input streams as
+``input_json_delta`` events we can scan for finished subtasks, one conversation can ask
+for a plan, a corrected plan (as a ``tool_result`` with the findings) or replacement
+subtasks, and every call sends the same tool list, so the tools and the system prompt
+form one cached prefix (``tool_choice`` changes do not invalidate it).
+
+Every schema here is built from ``schemas/plan.schema.json`` (and
+``schemas/model-review.schema.json``) at run time, never copied: fields the tool fills
+in itself (version, id, task, source, timestamps) or that belong to later stages
+(review, tracker, evidence) are removed, then ``anthropic.transform_schema`` reduces the
+rest to what structured output supports. What that drops (patterns, lengths, if/then)
+is checked locally by the full contract after the reply, and repaired.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+
+from ..resources import plan_schema, schemas_dir
+
+SUBMIT_PLAN = "submit_plan"
+SUBMIT_SUBTASKS = "submit_subtasks"
+SUBMIT_REVIEW = "submit_review"
+
+REVIEW_SCHEMA_FILE = "model-review.schema.json"
+
+# Filled in by decomposer, not by the model.
+_TOOL_FILLED_PLAN_FIELDS = ("$schema", "version", "id", "task", "created_at", "updated_at", "source")
+_LATER_SUBTASK_FIELDS = ("review", "tracker", "evidence")
+
+
+def _model_defs() -> dict:
+    defs = copy.deepcopy(plan_schema()["$defs"])
+    subtask = defs["subtask"]
+    for name in _LATER_SUBTASK_FIELDS:
+        subtask["properties"].pop(name)
+    # if/then ("command is required when method is command") is not supported by
+    # structured output; the property description says it and the local check enforces it.
+    defs["verify"].pop("if", None)
+    defs["verify"].pop("then", None)
+    used = {"subtask", "input_state", "criterion", "verify", "pause_boundary", "risk"}
+    return {name: schema for name, schema in defs.items() if name in used}
+
+
+def _transform(schema: dict) -> dict:
+    from anthropic import transform_schema
+
+    return transform_schema(schema)
+
+
+@functools.lru_cache(maxsize=1)
+def plan_tool_schema() -> dict:
+    source = plan_schema()
+    properties = {k: copy.deepcopy(v) for k, v in source["properties"].items() if k not in _TOOL_FILLED_PLAN_FIELDS}
+    schema = {
+        "type": "object",
+        "description": source["description"],
+        "properties": properties,
+        "required": [name for name in source["required"] if name in properties],
+        "additionalProperties": False,
+        "$defs": _model_defs(),
+    }
+    return _transform(schema)
+
+
+@functools.lru_cache(maxsize=1)
+def subtasks_tool_schema() -> dict:
+    subtasks = copy.deepcopy(plan_schema()["properties"]["subtasks"])
+    subtasks["description"] = (
+        "The subtasks that replace the one being refined, in order. One subtask keeps the "
+        "original id; several are numbered <original id>.1, <original id>.2, and so on."
+    )
+    schema = {
+        "type": "object",
+        "properties": {
+            "subtasks": subtasks,
+            "note": {"type": "string", "description": "One or two sentences: what changed and why."},
+        },
+        "required": ["subtasks", "note"],
+        "additionalProperties": False,
+        "$defs": _model_defs(),
+    }
+    return _transform(schema)
+
+
+@functools.lru_cache(maxsize=1)
+def review_schema() -> dict:
+    return json.loads((schemas_dir() / REVIEW_SCHEMA_FILE).read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def review_tool_schema() -> dict:
+    schema = copy.deepcopy(review_schema())
+    for key in ("$schema", "$id", "title"):
+        schema.pop(key, None)
+    return _transform(schema)
+
+
+def tool_definitions() -> list[dict]:
+    """The same list on every call, so that tools + system prompt are one cached prefix.
+    Only the plan tool is strict: strict schemas share a per-request budget of optional
+    parameters, and the other two are checked locally anyway."""
+    return [
+        {
+            "name": SUBMIT_PLAN,
+            "description": "Submit the whole decomposition: the plan title, optional context notes and every subtask.",
+            "input_schema": plan_tool_schema(),
+            "strict": True,
+        },
+        {
+            "name": SUBMIT_SUBTASKS,
+            "description": "Submit the subtasks that replace the one being refined.",
+            "input_schema": subtasks_tool_schema(),
+        },
+        {
+            "name": SUBMIT_REVIEW,
+            "description": "Submit review findings on a plan: gaps that would let an agent do the wrong thing.",
+            "input_schema": review_tool_schema(),
+        },
+    ]
