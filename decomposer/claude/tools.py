@@ -46,10 +46,22 @@ def _model_defs() -> dict:
     return {name: schema for name, schema in defs.items() if name in used}
 
 
+def _keep_ref_descriptions(node):
+    """``transform_schema`` drops every keyword beside a ``$ref``, so a property such as
+    ``input_state`` would lose its description; ``allOf`` with one ``$ref`` keeps both."""
+    if isinstance(node, dict):
+        if "$ref" in node and "description" in node:
+            node = {"allOf": [{"$ref": node["$ref"]}], "description": node["description"]}
+        return {key: _keep_ref_descriptions(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_keep_ref_descriptions(value) for value in node]
+    return node
+
+
 def _transform(schema: dict) -> dict:
     from anthropic import transform_schema
 
-    return transform_schema(schema)
+    return transform_schema(_keep_ref_descriptions(schema))
 
 
 @functools.lru_cache(maxsize=1)
