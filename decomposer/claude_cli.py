@@ -162,7 +162,7 @@ def _run(coro_factory):
 # --- decompose ------------------------------------------------------------------------------
 
 def decompose_command(args) -> int:
-    from .claude.engine import DRAFT, FAILED, OK
+    from .claude.engine import DRAFT, FAILED, OK, SubtaskReady
     from .files import write_plan
 
     try:
@@ -201,6 +201,10 @@ def decompose_command(args) -> int:
     target = out or _free_path(Path.cwd(), plan["id"])
     write_plan(target, plan)
     report = outcome.report
+    if outcome.repair_rounds:  # the repaired plan differs from what streamed: show it
+        _err("after repair:")
+        for index, subtask in enumerate(plan["subtasks"]):
+            engine.on_event(SubtaskReady(index, subtask))
     _err(f"total: {outcome.usage.describe(engine.model)}")
     summary = (f"{len(plan['subtasks'])} subtasks, {len(report.errors)} error(s), {len(report.warnings)} warning(s), "
                f"delegable {report.readiness.delegable}/{report.readiness.total}")
