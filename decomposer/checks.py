@@ -193,7 +193,7 @@ def _cycle_through(start: int, members: set[int], edges: dict[int, list[int]]) -
 def _autonomy(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
     autonomy = subtask.get("autonomy")
     risk = subtask.get("risk")
-    if autonomy not in AUTONOMY_RANK or not isinstance(risk, dict):
+    if not isinstance(autonomy, str) or autonomy not in AUTONOMY_RANK or not isinstance(risk, dict):
         return
     stakes, cost = risk.get("stakes"), risk.get("verification_cost")
     allowed = MAX_AUTONOMY.get((stakes, cost)) if isinstance(stakes, str) and isinstance(cost, str) else None

@@ -59,7 +59,13 @@ def _reference_validator():
 
 def is_valid(plan: Any) -> bool:
     """The fast verdict."""
-    return _fast_validator().is_valid(plan)
+    try:
+        return _fast_validator().is_valid(plan)
+    except ValueError:
+        # jsonschema-rs cannot take every value json.loads gives: a string with a lone
+        # surrogate (JSON "\ud800") raises UnicodeEncodeError, and a value nested more
+        # than 255 levels deep raises "Recursion limit reached". The reference decides.
+        return reference_is_valid(plan)
 
 
 def reference_is_valid(plan: Any) -> bool:

@@ -6,8 +6,9 @@ import json
 import re
 
 # C0/C1 controls, DEL, and the Unicode bidi overrides/isolates that can reorder what a
-# terminal shows (CVE-2021-42574 "Trojan Source").
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# terminal shows (CVE-2021-42574 "Trojan Source"); also lone surrogates, which JSON can
+# spell ("\ud800") but no UTF-8 stream can carry.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match) -> str:

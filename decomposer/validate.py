@@ -91,4 +91,10 @@ def check_file(path: str, stdin=None) -> FileResult:
         loaded = load_plan(path, stdin)
     except PlanLoadError as exc:
         return FileResult(path, error=exc.reason)
-    return FileResult(path, validate_plan(loaded.plan, loaded.duplicate_keys), loaded.plan)
+    try:
+        report = validate_plan(loaded.plan, loaded.duplicate_keys)
+    except RecursionError:
+        # Nesting the loader could still parse, but too deep for the validators (the
+        # reference recurses per level, e.g. to compare items for uniqueItems).
+        return FileResult(path, error="not usable: the JSON is nested too deeply")
+    return FileResult(path, report, loaded.plan)
