@@ -1,7 +1,8 @@
 """Streaming benchmark: a 12-subtask plan served through the fake Messages API.
 
 Prints (1) when the first SubtaskReady event fired, as a fraction of the whole stream,
-at a steady token rate; (2) the client's cost per streamed token: the engine's path
+at a steady token rate (the tool streams eagerly, as ``eager_input_streaming`` asks the
+real API to); (2) the client's cost per streamed token: the engine's path
 (SDK raw events + our scanner + events) against the SDK's raw event loop alone, with no
 delay, best of several runs. No network: the fake sits behind httpx2.MockTransport.
 
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -23,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from conftest import clean_plan  # noqa: E402
 from fakeapi import FakeMessagesAPI, ToolReply, split_awkwardly  # noqa: E402
+from test_engine import twelve_subtasks  # noqa: E402
 
 from decomposer.claude.config import Settings  # noqa: E402
 from decomposer.claude.engine import Engine, SubtaskReady  # noqa: E402
@@ -35,17 +34,7 @@ SUBTASKS = 12
 
 
 def twelve() -> dict:
-    base = clean_plan()
-    subtasks = []
-    for n in range(1, SUBTASKS + 1):
-        s = copy.deepcopy(base["subtasks"][n % 2])
-        s["id"], s["title"] = f"S{n}", f"Implement part {n} of the export"
-        s["depends_on"] = [f"S{n - 1}"] if n > 1 else []
-        if not s["depends_on"]:
-            del s["depends_on"]
-        subtasks.append(s)
-    return {"title": "Export the monthly report as CSV", "context": "Django 5; CI on GitHub Actions.",
-            "subtasks": subtasks}
+    return twelve_subtasks()
 
 
 async def first_subtask_fraction(rate: float) -> tuple[float, float, int]:

@@ -20,7 +20,7 @@ from .text import one_line, shorten
 
 EXIT_OK, EXIT_DRAFT, EXIT_USAGE, EXIT_CALL_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MAX_TASK_CHARS = 50_000  # the schema's limit for plan.task
-MAX_CONTEXT_BYTES = 1_000_000
+MAX_CONTEXT_CHARS = 200_000  # the schema's limit for plan.context, which keeps it
 
 
 class UsageError(Exception):
@@ -42,11 +42,27 @@ def read_task(arg: str, stdin=None) -> str:
     else:
         text, where = arg, "the task"
     text = text.strip()
+    _require_encodable(text, where)
     if not text:
         raise UsageError(f"{where} is empty: give the task as text, @file or - for standard input")
     if len(text) > MAX_TASK_CHARS:
         raise UsageError(f"{where} has {len(text):,} characters; a task may have at most {MAX_TASK_CHARS:,} "
                          "(put background material in --context FILE)")
+    return text
+
+
+def _require_encodable(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UsageError(f"{where} has bytes that are not UTF-8 (at character {exc.start})") from None
+
+
+def read_context(path: str) -> str:
+    text = _read_text(path, MAX_CONTEXT_CHARS * 4, "context file").strip()
+    if len(text) > MAX_CONTEXT_CHARS:
+        raise UsageError(f"context file {path} has {len(text):,} characters; the plan keeps at most "
+                         f"{MAX_CONTEXT_CHARS:,}: trim it to what the subtasks need")
     return text
 
 
@@ -114,7 +130,7 @@ class ProgressPrinter:
             retry = f" (attempt {event.attempt}, up to {event.max_tokens:,} output tokens)" if event.attempt > 1 else ""
             self._line(f"{event.purpose} with {self.model}{retry}…")
         elif isinstance(event, e.SubtaskReady):
-            subtask = event.subtask
+            subtask = event.subtask if isinstance(event.subtask, dict) else {}
             sid = subtask.get("id") if isinstance(subtask.get("id"), str) else f"#{event.index + 1}"
             title = subtask.get("title") if isinstance(subtask.get("title"), str) else ""
             autonomy = subtask.get("autonomy") if isinstance(subtask.get("autonomy"), str) else "?"
@@ -126,18 +142,21 @@ class ProgressPrinter:
             if len(event.findings) > 5:
                 self._line(f"    … and {len(event.findings) - 5} more")
         elif isinstance(event, e.Retrying):
-            self._line(f"retrying: {one_line(event.failure.message)}")
+            self._line(f"retrying: {one_line(event.failure.message)} (subtasks are listed again)")
         elif isinstance(event, e.CallEnded):
             self._line(f"  {event.purpose}: {event.usage.describe(self.model)}")
 
 
 def _engine(args, printer_factory=ProgressPrinter):
-    from .claude.config import ConfigError, Settings, has_credentials, make_client
+    from .claude.config import ConfigError, Settings, check_base_url, has_credentials, make_client
     from .claude.engine import Engine
     from .claude.failures import CREDENTIALS_HINT
 
     if not has_credentials():
         raise UsageError(f"no Claude credentials: {CREDENTIALS_HINT}")
+    problem = check_base_url()
+    if problem:
+        raise UsageError(problem)
     try:
         settings = Settings.resolve(model_flag=getattr(args, "model", None))
     except ConfigError as exc:
@@ -151,38 +170,68 @@ def _print_failure(failure) -> None:
     _err(f"  what to do: {one_line(failure.hint)}")
 
 
-def _run(coro_factory):
-    """Run the engine; Ctrl-C cancels it (the engine keeps its draft)."""
+def _run(engine, operation):
+    """Run an engine operation; Ctrl-C cancels it (the engine keeps its draft). The
+    client is closed either way."""
+
+    async def run_and_close():
+        try:
+            return await operation()
+        finally:
+            await engine.client.close()
+
     try:
-        return asyncio.run(coro_factory()), False
+        return asyncio.run(run_and_close()), False
     except KeyboardInterrupt:
         return None, True
+
+
+def _write_or_fallback(target: Path, plan: dict) -> Path:
+    """Write the plan; if the target cannot be written, keep it in the current folder."""
+    from .files import write_plan
+
+    try:
+        write_plan(target, plan)
+        return target
+    except OSError as exc:
+        fallback = _free_path(Path.cwd(), f"{plan.get('id') or 'plan'}.rescued")
+        write_plan(fallback, plan)
+        _err(f"could not write {one_line(str(target))} ({exc.strerror or exc}); saved to {one_line(str(fallback))}")
+        return fallback
+
+
+def _check_output(out: Path | None) -> None:
+    if out is None:
+        return
+    if out.is_dir():
+        raise UsageError(f"{one_line(str(out))} is a directory; give a file name such as {one_line(str(out / 'plan.json'))}")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"the folder of {one_line(str(out))} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write in {one_line(str(folder))}")
 
 
 # --- decompose ------------------------------------------------------------------------------
 
 def decompose_command(args) -> int:
     from .claude.engine import DRAFT, FAILED, OK, SubtaskReady
-    from .files import write_plan
 
+    out = Path(args.output) if args.output else None
     try:
         task = read_task(args.task)
-        context = _read_text(args.context, MAX_CONTEXT_BYTES, "context file") if args.context else None
+        context = read_context(args.context) if args.context else None
+        _check_output(out)
         engine = _engine(args)
     except UsageError as exc:
         _err(f"decomposer decompose: {exc}")
         return EXIT_USAGE
-    out = Path(args.output) if args.output else None
-    if out is not None and out.parent and not out.parent.is_dir():
-        _err(f"decomposer decompose: the folder of {one_line(str(out))} does not exist")
-        return EXIT_USAGE
 
-    outcome, interrupted = _run(lambda: engine.decompose(task, context))
+    outcome, interrupted = _run(engine, lambda: engine.decompose(task, context))
     if interrupted or outcome is None:
         draft = engine.draft
         if draft and draft.get("subtasks"):
-            target = partial_path(out or _free_path(Path.cwd(), draft["id"]))
-            write_plan(target, draft)
+            target = _write_or_fallback(partial_path(out or _free_path(Path.cwd(), draft["id"])), draft)
             _err(f"interrupted: {len(draft['subtasks'])} subtask(s) that had arrived saved to {one_line(str(target))}")
         else:
             _err("interrupted before any subtask arrived; nothing saved")
@@ -192,14 +241,12 @@ def decompose_command(args) -> int:
         _print_failure(outcome.failure)
         plan = outcome.plan
         if plan and plan.get("subtasks"):
-            target = partial_path(out or _free_path(Path.cwd(), plan["id"]))
-            write_plan(target, plan)
+            target = _write_or_fallback(partial_path(out or _free_path(Path.cwd(), plan["id"])), plan)
             _err(f"saved the {len(plan['subtasks'])} subtask(s) that arrived to {one_line(str(target))}")
         return EXIT_CALL_FAILED
 
     plan = outcome.plan
-    target = out or _free_path(Path.cwd(), plan["id"])
-    write_plan(target, plan)
+    target = _write_or_fallback(out or _free_path(Path.cwd(), plan["id"]), plan)
     report = outcome.report
     if outcome.repair_rounds:  # the repaired plan differs from what streamed: show it
         _err("after repair:")
@@ -230,36 +277,26 @@ def _load(path: str) -> dict:
         raise UsageError(f"{one_line(path)}: {exc.reason}") from None
 
 
-def add_usage(plan: dict, usage, model: str) -> None:
-    """Add a call's tokens and cost to the plan's ``source.usage`` totals."""
-    source = plan.setdefault("source", {"kind": "manual"})
-    if not isinstance(source, dict):
-        return
-    totals = source.setdefault("usage", {})
-    fresh = usage.to_source_usage(model)
-    for key, value in fresh.items():
-        old = totals.get(key, 0)
-        totals[key] = round(old + value, 6) if isinstance(value, float) else old + value
-
-
 def refine_command(args) -> int:
-    from .claude.engine import FAILED, OK
-    from .files import write_plan
+    from .claude.engine import FAILED, OK, add_usage
 
     try:
         plan = _load(args.plan)
-        ids = [s.get("id") for s in plan.get("subtasks", []) if isinstance(s, dict)] if isinstance(plan.get("subtasks"), list) else []
+        subtasks = plan.get("subtasks") if isinstance(plan.get("subtasks"), list) else []
+        ids = [s.get("id") for s in subtasks if isinstance(s, dict)]
         if args.subtask not in ids:
             known = ", ".join(str(i) for i in ids[:12]) or "none"
             raise UsageError(f'no subtask "{one_line(args.subtask)}" in {one_line(args.plan)} (ids: {one_line(known)})')
         if not args.instruction.strip():
             raise UsageError("the instruction is empty")
+        _require_encodable(args.instruction, "the instruction")
+        _check_output(Path(args.output) if args.output else None)
         engine = _engine(args)
     except UsageError as exc:
         _err(f"decomposer refine: {exc}")
         return EXIT_USAGE
 
-    outcome, interrupted = _run(lambda: engine.refine(plan, args.subtask, args.instruction))
+    outcome, interrupted = _run(engine, lambda: engine.refine(plan, args.subtask, args.instruction))
     if interrupted or outcome is None:
         _err("interrupted; the plan is unchanged")
         return EXIT_INTERRUPTED
@@ -272,19 +309,17 @@ def refine_command(args) -> int:
     before = next(s for s in plan["subtasks"] if isinstance(s, dict) and s.get("id") == args.subtask)
     _err(f"- {one_line(args.subtask)} {one_line(shorten(str(before.get('title', '')), 70))}")
     for subtask in outcome.replacement:
-        _err(f"+ {one_line(subtask['id'])} {one_line(shorten(str(subtask.get('title', '')), 70))}")
+        _err(f"+ {one_line(str(subtask['id']))} {one_line(shorten(str(subtask.get('title', '')), 70))}")
     if outcome.note:
         _err(f"note: {one_line(outcome.note)}")
     _err(f"total: {outcome.usage.describe(engine.model)}")
     if outcome.status == OK and outcome.failure is None:
-        target = Path(args.output or args.plan)
-        write_plan(target, new_plan)
+        target = _write_or_fallback(Path(args.output or args.plan), new_plan)
         _err(f"wrote {one_line(str(target))}")
         return EXIT_OK
     # Errors remain in the replacement: never overwrite the plan with it.
     source = Path(args.output or args.plan)
-    target = source.with_name(f"{source.stem}.refined{source.suffix or '.json'}")
-    write_plan(target, new_plan)
+    target = _write_or_fallback(source.with_name(f"{source.stem}.refined{source.suffix or '.json'}"), new_plan)
     if outcome.failure is not None:
         _print_failure(outcome.failure)
     _err(f"the replacement still has errors; {one_line(args.plan)} is unchanged and the draft is in "
@@ -305,7 +340,7 @@ def review_command(args) -> int:
     except UsageError as exc:
         _err(f"decomposer review: {exc}")
         return EXIT_USAGE
-    outcome, interrupted = _run(lambda: engine.review(plan))
+    outcome, interrupted = _run(engine, lambda: engine.review(plan))
     if interrupted or outcome is None:
         _err("interrupted")
         return EXIT_INTERRUPTED
@@ -314,8 +349,10 @@ def review_command(args) -> int:
         return EXIT_CALL_FAILED
     from .findings import sort_findings
 
-    local = validate_plan(plan)
-    report = Report(sort_findings(local.findings + outcome.findings), local.readiness)
+    from .validate import readiness
+
+    findings = sort_findings(validate_plan(plan).findings + outcome.findings)
+    report = Report(findings, readiness(plan, findings))
     result = FileResult(args.plan, report, plan)
     if args.format == "json":
         sys.stdout.write(render_json([result]))

@@ -45,7 +45,8 @@ class ToolReply:
     None (complete), "drop" (connection lost after ``fault_after`` deltas), "truncate"
     (the body ends after ``fault_after`` deltas, no message_delta/stop), "malformed"
     (an invalid JSON data line after ``fault_after`` deltas), "error-event" (an
-    ``event: error`` overloaded_error after ``fault_after`` deltas)."""
+    ``event: error`` overloaded_error after ``fault_after`` deltas), "bad-shape" (a
+    delta event without its ``delta``)."""
 
     name: str
     input: Any
@@ -85,6 +86,8 @@ class ToolReply:
                     "malformed": b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_de\n\n',
                     "error-event": _sse("error", {"type": "error", "error": {
                         "type": "overloaded_error", "message": "Overloaded"}}),
+                    # valid JSON, wrong shape: a delta event without its delta
+                    "bad-shape": _sse("content_block_delta", {"type": "content_block_delta", "index": 0}),
                 }[self.fault])
                 return [e for e in out if e is not None]
             out.append(_sse("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {
@@ -191,9 +194,40 @@ class FakeMessagesAPI:
     requests: list[Recorded] = field(default_factory=list)
     repeat_last: bool = False
 
+    @staticmethod
+    def request_problem(body: dict) -> str | None:
+        """What the real Messages API would reject in this body (the rules our requests
+        could break), or None."""
+        for name in ("temperature", "top_p", "top_k"):
+            if name in body:
+                return f"{name}: Extra inputs are not permitted"
+        seen: set[str] = set()
+        previous_tool_ids: set[str] = set()
+        for n, message in enumerate(body.get("messages", [])):
+            content = message.get("content")
+            blocks = content if isinstance(content, list) else []
+            ids = [b["id"] for b in blocks if b.get("type") == "tool_use"]
+            for tool_id in ids:
+                if tool_id in seen:
+                    return f"messages: `tool_use` ids must be unique (duplicate {tool_id})"
+                seen.add(tool_id)
+            for block in blocks:
+                if block.get("type") == "tool_result" and block.get("tool_use_id") not in previous_tool_ids:
+                    return (f"messages.{n}.content: unexpected `tool_use_id` found in `tool_result` blocks: "
+                            f"{block.get('tool_use_id')}. Each `tool_result` block must have a corresponding "
+                            "`tool_use` block in the previous message.")
+            previous_tool_ids = set(ids)
+        for tool in body.get("tools", []):
+            if tool.get("strict") and "allOf" in json.dumps(tool.get("input_schema")):
+                return f"tools.{tool['name']}: allOf with $ref is not supported in strict mode"
+        return None
+
     def handler(self, request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content.decode()) if request.content else {}
         self.requests.append(Recorded(request.method, str(request.url), dict(request.headers), body))
+        problem = self.request_problem(body)
+        if problem:
+            return StatusError(400, problem, retry_after_ms=None).response()
         if not self.replies:
             raise AssertionError(f"unexpected request #{len(self.requests)} to {request.url}")
         reply = self.replies[0] if (self.repeat_last and len(self.replies) == 1) else self.replies.pop(0)

@@ -184,3 +184,54 @@ def test_real_process_no_traceback_and_key_never_printed(tmp_path):
     assert result.returncode == 3
     assert "Traceback" not in result.stderr and KEY not in result.stderr + result.stdout
     assert "API key was rejected" in result.stderr
+
+
+# --- regressions from review ---------------------------------------------------------------
+
+def test_context_over_the_schema_limit_exits_2_before_any_call(api, tmp_path, capsys):
+    (tmp_path / "ctx.md").write_text("x" * 200_001)
+    assert main(["decompose", TASK, "--context", "ctx.md"]) == 2
+    assert "at most 200,000" in capsys.readouterr().err and api.requests == []
+
+
+def test_output_that_is_a_directory_exits_2_before_any_call(api, tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    assert main(["decompose", TASK, "-o", "out"]) == 2
+    assert "is a directory" in capsys.readouterr().err and api.requests == []
+
+
+def test_a_non_object_subtask_after_repair_is_printed_not_a_traceback(api, tmp_path, capsys):
+    odd = plan_input()
+    odd["subtasks"].append("not a subtask")
+    api.replies += [ToolReply(SUBMIT_PLAN, broken_input()), ToolReply(SUBMIT_PLAN, odd), ToolReply(SUBMIT_PLAN, odd)]
+    assert main(["decompose", TASK, "-o", "plan.json"]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert json.loads((tmp_path / "plan.json").read_text())["subtasks"][-1] == "not a subtask"
+
+
+def test_bad_base_url_and_bad_config_exit_2(api, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://[::1")
+    assert main(["decompose", TASK]) == 2
+    assert "ANTHROPIC_BASE_URL" in capsys.readouterr().err
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_bytes(b"[claude]\nmodel = \"\xff\"\n")
+    assert main(["decompose", TASK]) == 2
+    assert "config.toml" in capsys.readouterr().err
+    (tmp_path / "config" / "config.toml").write_text("[claude]\nmax_tokens = 9000\nretry_max_tokens = 100\n")
+    assert main(["decompose", TASK]) == 2
+    assert "retry_max_tokens" in capsys.readouterr().err
+
+
+def test_task_with_undecodable_bytes_exits_2(api, capsys):
+    assert main(["decompose", "caf\udce9 export"]) == 2
+    assert "not UTF-8" in capsys.readouterr().err and api.requests == []
+
+
+def test_review_readiness_counts_model_findings(api, tmp_path, capsys):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(clean_plan()))
+    api.replies.append(ToolReply(SUBMIT_REVIEW, {"findings": [
+        {"subtask": "S1", "field": "acceptance", "message": "passes on an empty file", "hint": "check rows"}]}))
+    assert main(["review", str(path)]) == 0
+    assert "delegable 1/2" in capsys.readouterr().out

@@ -49,9 +49,12 @@ def broken_input() -> dict:
     return data
 
 
+FAST = Settings(stream_retry_delay=0)
+
+
 def run(fake: FakeMessagesAPI, operation, settings: Settings | None = None, max_retries: int = 0):
     events: list = []
-    engine = Engine(fake.client(api_key=KEY, max_retries=max_retries), settings or Settings(), on_event=events.append)
+    engine = Engine(fake.client(api_key=KEY, max_retries=max_retries), settings or FAST, on_event=events.append)
     outcome = asyncio.run(operation(engine))
     return engine, outcome, events
 
@@ -205,11 +208,11 @@ def test_529_persisting_fails_after_the_sdk_retries():
     ("drop", failures.CONNECTION),
     ("truncate", failures.TRUNCATED),
     ("malformed", failures.MALFORMED),
+    ("bad-shape", failures.MALFORMED),
     ("error-event", failures.STREAM_ERROR),
 ])
 def test_mid_stream_faults_are_retried_once_then_keep_the_subtasks_that_arrived(fault, kind):
     data = twelve_subtasks()
-    text = json.dumps(data, indent=1)
     # fault after about half the text: several subtasks are complete by then
     after = len(ToolReply(SUBMIT_PLAN, data).events("m")) // 2
     replies = [ToolReply(SUBMIT_PLAN, data, fault=fault, fault_after=after) for _ in range(2)]
@@ -220,7 +223,8 @@ def test_mid_stream_faults_are_retried_once_then_keep_the_subtasks_that_arrived(
     assert 3 <= len(arrived) < 12
     assert arrived == data["subtasks"][:len(arrived)]
     assert outcome.plan["title"] == "Twelve parts" and engine.draft is outcome.plan
-    assert len(text) > 0
+    # output tokens of the cut streams are estimated, not counted as 1
+    assert outcome.usage.output_tokens > 100
 
 
 def test_a_mid_stream_fault_then_success():
@@ -247,10 +251,7 @@ def test_refusal_without_category():
 
 def test_max_tokens_retries_once_with_a_larger_budget():
     data = twelve_subtasks()
-    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, data, stop_reason="max_tokens", fault="truncate", fault_after=60),
-                            ToolReply(SUBMIT_PLAN, data)])
-    # "truncate" ends the deltas early; a message_delta with max_tokens is still sent below
-    fake.replies[0] = ToolReply(SUBMIT_PLAN, data, stop_reason="max_tokens")
+    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, data, stop_reason="max_tokens"), ToolReply(SUBMIT_PLAN, data)])
     _, outcome, events = decompose(fake, settings=Settings(max_tokens=1000, retry_max_tokens=5000))
     assert outcome.status == OK
     assert [r.body["max_tokens"] for r in fake.requests] == [1000, 5000]
@@ -386,3 +387,114 @@ def test_unknown_model_shows_tokens_only():
     _, outcome, _ = decompose(fake, settings=Settings(model="local-llama-70b"))
     assert "cost_usd" not in outcome.plan["source"]["usage"]
     assert "cost unknown" in outcome.usage.describe("local-llama-70b")
+
+
+# --- regressions from review ---------------------------------------------------------------
+
+def test_each_repair_round_answers_the_tool_use_id_the_api_gave():
+    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, broken_input()) for _ in range(3)])
+    _, outcome, _ = decompose(fake)
+    assert outcome.status == DRAFT  # the fake would answer 400 to a duplicated id
+    last = fake.requests[2].body["messages"]
+    uses = [b["id"] for m in last for b in m["content"] if b.get("type") == "tool_use"]
+    results = [b["tool_use_id"] for m in last for b in m["content"] if b.get("type") == "tool_result"]
+    assert len(set(uses)) == 2 and results == uses and all(u.startswith("toolu_fake") for u in uses)
+
+
+def test_the_fake_rejects_what_the_real_api_rejects():
+    assert "unique" in FakeMessagesAPI.request_problem({"messages": [
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "a"}]},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "a"}]}]})
+    assert "temperature" in FakeMessagesAPI.request_problem({"temperature": 0.2, "messages": []})
+
+
+def test_the_draft_is_the_plan_with_the_fewest_errors():
+    worse = broken_input()
+    worse["subtasks"][0]["autonomy"] = "autonomous"
+    worse["subtasks"][0]["risk"]["stakes"] = "high"
+    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, broken_input()), ToolReply(SUBMIT_PLAN, worse),
+                            ToolReply(SUBMIT_PLAN, worse)])
+    _, outcome, _ = decompose(fake)
+    assert outcome.status == DRAFT
+    assert {f.rule for f in outcome.report.errors} == {"schema", "dependency-cycle"}
+
+
+def test_errors_in_fields_decomposer_owns_are_not_sent_for_repair():
+    task = "x" * 50_001  # over the schema's limit: only the user can fix it
+    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, plan_input())])
+    _, outcome, events = run(fake, lambda e: e.decompose(task))
+    assert outcome.status == DRAFT and len(fake.requests) == 1
+    assert not [e for e in events if isinstance(e, RepairRound)]
+
+
+def test_cancelling_during_a_retry_keeps_the_longer_draft():
+    data = twelve_subtasks()
+    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, data, fault="drop", fault_after=900),
+                            ToolReply(SUBMIT_PLAN, data, delay=0.002)])
+    engine = Engine(fake.client(api_key=KEY, max_retries=0), FAST)
+    seen: list = []
+
+    async def cancel_early_in_the_retry():
+        task = asyncio.ensure_future(engine.decompose(TASK))
+
+        def on_event(event):
+            seen.append(event)
+            retried = any(isinstance(e, Retrying) for e in seen)
+            if retried and isinstance(event, SubtaskReady) and event.index == 1:
+                task.cancel()
+
+        engine.on_event = on_event
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_early_in_the_retry())
+    first_attempt = max(e.index for e in seen[:next(i for i, e in enumerate(seen) if isinstance(e, Retrying))]
+                        if isinstance(e, SubtaskReady)) + 1
+    assert first_attempt > 2 and len(engine.draft["subtasks"]) == first_attempt
+
+
+def test_review_reply_that_breaks_its_schema_is_a_failure_not_a_clean_review():
+    _, outcome, _ = run(FakeMessagesAPI([ToolReply(SUBMIT_REVIEW, {"findings": "none"}), ]),
+                        lambda e: e.review(clean_plan()))
+    assert outcome.status == FAILED and outcome.failure.kind == failures.BAD_OUTPUT
+
+
+def test_refine_repair_points_into_the_submission_by_part_id():
+    plan = clean_plan()
+    base = plan["subtasks"][1]
+    risky = copy.deepcopy(base)
+    risky.update(id="S2.1", title="Ship the button", autonomy="autonomous")
+    safe = copy.deepcopy(base)
+    safe.update(id="S2.2", title="Document the button")
+    fake = FakeMessagesAPI([ToolReply(SUBMIT_SUBTASKS, {"subtasks": [risky, safe], "note": "n"}),
+                            ToolReply(SUBMIT_SUBTASKS, {"subtasks": [dict(risky, autonomy="gated"), safe], "note": "n"})])
+    _, outcome, _ = run(fake, lambda e: e.refine(plan, "S2", "split"))
+    assert outcome.status == OK
+    answer = fake.requests[1].body["messages"][2]["content"][0]["content"]
+    assert "S2.1 /subtasks/0/autonomy" in answer and "submit_subtasks" in answer and "submit_plan" not in answer
+
+
+def test_review_field_of_the_wrong_type_is_kept_at_subtask_level():
+    from decomposer.claude.engine import review_findings
+
+    [finding] = review_findings(clean_plan(), [{"subtask": "S1", "field": ["x"], "message": "m", "hint": "h"}])
+    assert finding.path == "/subtasks/0"
+
+
+def test_prompt_too_long_is_a_context_window_failure():
+    fake = FakeMessagesAPI([StatusError(400, "prompt is too long: 210000 tokens > 200000 maximum")])
+    _, outcome, _ = decompose(fake)
+    assert outcome.failure.kind == failures.CONTEXT_WINDOW
+
+
+def test_operations_report_their_own_usage():
+    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, plan_input(), input_tokens=1000),
+                            ToolReply(SUBMIT_PLAN, plan_input(), input_tokens=1000)])
+    engine = Engine(fake.client(api_key=KEY, max_retries=0), FAST)
+
+    async def twice():
+        await engine.decompose(TASK)
+        return await engine.decompose(TASK)
+
+    outcome = asyncio.run(twice())
+    assert outcome.plan["source"]["usage"]["input_tokens"] == 1000

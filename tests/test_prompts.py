@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from string import Template
 
@@ -16,6 +17,7 @@ FILLED = {
     "system": {"autonomy_map", "vague_words", "field_reference"},
     "decompose": {"task", "context_block"},
     "repair": {"findings"},
+    "refine_repair": {"findings"},
     "refine": {"plan", "subtask_id", "instruction"},
     "review": {"task", "plan"},
 }
@@ -51,11 +53,20 @@ def test_plan_tool_schema_follows_the_contract():
     contract = plan_schema()["$defs"]["subtask"]["properties"]
     model_side = schema["$defs"]["subtask"]["properties"]
     assert set(model_side) == set(contract) - {"review", "tracker", "evidence"}
-    for name in model_side:
-        assert model_side[name].get("description", "").startswith(contract[name].get("description", "")[:40])
+    for name, prop in model_side.items():
+        if "$ref" in prop:  # a $ref stands alone in strict schemas; the definition carries the words
+            prop = schema["$defs"][prop["$ref"].rsplit("/", 1)[1]]
+        assert prop.get("description", "").startswith(contract[name]["description"][:40]), name
     assert "if" not in schema["$defs"]["verify"] and schema["additionalProperties"] is False
     # constraints structured output cannot enforce travel in the description
     assert "pattern: ^S[0-9]+" in model_side["id"]["description"]
+
+
+def test_strict_schemas_use_no_allof_and_stream_eagerly():
+    definitions = {t["name"]: t for t in tools.tool_definitions()}
+    assert "allOf" not in json.dumps(definitions)
+    assert definitions["submit_plan"]["strict"] and definitions["submit_plan"]["eager_input_streaming"]
+    assert definitions["submit_review"]["strict"]
 
 
 def test_review_tool_schema_comes_from_its_schema_file():

@@ -50,7 +50,7 @@ def read_config(path: Path | None = None) -> dict:
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read as TOML ({exc})") from None
 
 
@@ -59,6 +59,9 @@ class Settings:
     model: str = DEFAULT_MODEL
     max_tokens: int = DEFAULT_MAX_TOKENS
     retry_max_tokens: int = DEFAULT_RETRY_MAX_TOKENS
+    # Pause before retrying a reply that failed midway (the SDK backs off only before
+    # a stream starts).
+    stream_retry_delay: float = 2.0
     model_source: str = "default"  # where the model came from: flag, env, config or default
 
     @classmethod
@@ -83,12 +86,33 @@ class Settings:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1_000_000:
                 raise ConfigError(f"claude.{key} in {config_path()} must be a whole number from 1 to 1,000,000")
             values[key] = value
+        if values["retry_max_tokens"] < values["max_tokens"]:
+            raise ConfigError(f"claude.retry_max_tokens in {config_path()} must be at least claude.max_tokens "
+                              f"({values['max_tokens']:,}); it is the budget of the retry after a reply hits max_tokens")
         return cls(model=model.strip(), model_source=source, **values)
 
 
 def has_credentials(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
     return bool(env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN") or env.get("ANTHROPIC_BASE_URL"))
+
+
+def check_base_url(env: Mapping[str, str] | None = None) -> str | None:
+    """Why ANTHROPIC_BASE_URL cannot be used, or None."""
+    env = os.environ if env is None else env
+    base_url = env.get("ANTHROPIC_BASE_URL")
+    if not base_url:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        return f"ANTHROPIC_BASE_URL is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "ANTHROPIC_BASE_URL must be an http:// or https:// URL with a host"
+    return None
 
 
 def make_client(http_client=None, env: Mapping[str, str] | None = None, max_retries: int = 2):

@@ -9,6 +9,7 @@ operation returns an outcome and never raises for an API or model fault; cancell
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
 from dataclasses import dataclass, field
@@ -25,7 +26,6 @@ from .usage import Usage
 
 MAX_REPAIR_ROUNDS = 2
 MODEL_REVIEW_RULE = "model-review"
-SCHEMA_URI = "https://decomposer.dev/schemas/plan.schema.json"
 
 
 # --- events -----------------------------------------------------------------------------
@@ -116,7 +116,7 @@ class Engine:
         self.settings = settings
         self.on_event = on_event or (lambda event: None)
         self.draft: dict | None = None  # the best plan so far; survives cancellation
-        self.usage = Usage()
+        self.usage = Usage()  # the current operation's calls
 
     @property
     def model(self) -> str:
@@ -141,7 +141,8 @@ class Engine:
                     scanner: ArrayItemScanner | None = None) -> CallResult:
         """One logical call: retries once with a larger budget after max_tokens, and
         once after a transient fault mid-stream (the SDK retries faults before the
-        stream starts). Returns the last attempt, or the one that got furthest."""
+        stream starts). Returns the last attempt, or the one that got furthest.
+        A ``Retrying`` event means the items start again from index 0."""
         max_tokens = self.settings.max_tokens
         best: CallResult | None = None
         transient_retries = 1
@@ -170,6 +171,8 @@ class Engine:
             elif result.started and failure.transient and transient_retries > 0:
                 # The SDK retried faults before the stream; a fault midway is ours to retry.
                 transient_retries -= 1
+                if self.settings.stream_retry_delay:
+                    await asyncio.sleep(self.settings.stream_retry_delay)
             else:
                 # Report the last failure but keep the furthest progress.
                 if best is not result:
@@ -178,11 +181,23 @@ class Engine:
                 return best
             self.on_event(Retrying(failure, max_tokens))
 
+    @staticmethod
+    def _answer_turns(result: CallResult, text: str) -> list[dict]:
+        """The model's tool call, then a tool_result that rejects it with ``text``. The
+        tool_use id is the one the API gave the block (ids must be unique)."""
+        tool_id = result.tool_use_id or f"toolu_decomposer_{id(result):x}"
+        return [
+            {"role": "assistant", "content": [
+                {"type": "tool_use", "id": tool_id, "name": result.tool_name, "input": result.tool_input}]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": tool_id, "is_error": True, "content": text}]},
+        ]
+
     # --- decompose ----------------------------------------------------------------------
 
     def _plan_from(self, tool_input: dict, task: str, context: str | None, created_at: str) -> dict:
         """A contract plan from the model's tool input: decomposer fills what it owns."""
-        plan: dict[str, Any] = {"$schema": SCHEMA_URI, "version": 1}
+        plan: dict[str, Any] = {"version": 1}
         title = tool_input.get("title") if isinstance(tool_input.get("title"), str) else ""
         plan["id"] = slug(title or task[:60])
         plan["title"] = title or "Untitled plan"
@@ -201,18 +216,20 @@ class Engine:
     async def decompose(self, task: str, context: str | None = None) -> Outcome:
         """Stream a plan for ``task``; repair it up to twice. ``self.draft`` holds the
         best plan so far at every moment: the subtasks that have arrived while the first
-        reply streams, then the last complete plan (a repair reply replaces it only once
-        it is complete)."""
+        reply streams (a retry replaces them only once it has delivered as many), then
+        the complete plan with the fewest errors."""
         created_at = _now()
         self.draft = None
+        self.usage = Usage()
         scanner = ArrayItemScanner("subtasks")
 
         def on_item(item):
-            # After a Retrying event the items start again from index 0.
-            head = scanner.partial()  # title and context come before the subtasks
-            head["subtasks"] = list(scanner.items)
-            self.draft = self._plan_from(head, task, context, created_at)
-            self.on_event(SubtaskReady(len(scanner.items) - 1, item))
+            arrived = list(scanner.items)
+            if self.draft is None or len(arrived) >= len(self.draft["subtasks"]):
+                head = scanner.partial()  # title and context come before the subtasks
+                head["subtasks"] = arrived
+                self.draft = self._plan_from(head, task, context, created_at)
+            self.on_event(SubtaskReady(len(arrived) - 1, item))
 
         messages: list[dict] = [{"role": "user", "content": [
             {"type": "text", "text": prompts.decompose_message(task, context)}]}]
@@ -221,49 +238,53 @@ class Engine:
             head = dict(result.partial)
             head["subtasks"] = list(result.items)
             plan = self._plan_from(head, task, context, created_at) if result.items else None
+            if plan is None or (self.draft and len(self.draft["subtasks"]) > len(plan["subtasks"])):
+                plan = self.draft
             self.draft = plan
             return Outcome(FAILED, plan, validate_plan(plan) if plan else None, result.failure, self.usage)
         rounds = 0
+        best: tuple[dict, Report] | None = None
         while True:
             plan = self._plan_from(result.tool_input, task, context, created_at)
-            self.draft = plan
             report = validate_plan(plan)
+            if best is None or len(report.errors) <= len(best[1].errors):
+                best = (plan, report)
+            self.draft = best[0]
             if not report.errors:
                 return Outcome(OK, plan, report, None, self.usage, rounds)
             if rounds == MAX_REPAIR_ROUNDS:
-                return Outcome(DRAFT, plan, report, None, self.usage, rounds)
+                return self._final_draft(best, rounds)
+            fixable = [f for f in report.errors if not _owned_by_decomposer(f.path)]
+            if not fixable:  # nothing the model can change: e.g. the user's own task text
+                return self._final_draft(best, rounds)
             rounds += 1
-            self.on_event(RepairRound(rounds, report.errors))
-            messages = messages + self._repair_turns(result, report)
+            self.on_event(RepairRound(rounds, fixable))
+            messages = messages + self._answer_turns(result, prompts.repair_message([f.to_dict() for f in fixable]))
             result = await self._call("repair", messages, tools.SUBMIT_PLAN)
             if result.failure is not None:
-                # The last complete plan stays the draft, with the repair's failure.
-                plan["source"]["usage"] = self.usage.to_source_usage(self.model)
+                plan, report = self._final_plan(best)
                 return Outcome(FAILED, plan, report, result.failure, self.usage, rounds)
 
-    @staticmethod
-    def _repair_turns(result: CallResult, report: Report) -> list[dict]:
-        """The model's tool call, then a tool_result that rejects it with the findings.
-        Only errors are sent: warnings are the reviewer's to weigh."""
-        tool_id = "toolu_decomposer_plan"
-        findings = [f.to_dict() for f in report.errors]
-        return [
-            {"role": "assistant", "content": [
-                {"type": "tool_use", "id": tool_id, "name": result.tool_name or tools.SUBMIT_PLAN,
-                 "input": result.tool_input},
-            ]},
-            {"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": tool_id, "is_error": True,
-                 "content": prompts.repair_message(findings)},
-            ]},
-        ]
+    def _final_plan(self, best: tuple[dict, Report]) -> tuple[dict, Report]:
+        plan, report = best
+        plan["source"]["usage"] = self.usage.to_source_usage(self.model)
+        self.draft = plan
+        return plan, report
+
+    def _final_draft(self, best: tuple[dict, Report], rounds: int) -> Outcome:
+        plan, report = self._final_plan(best)
+        return Outcome(DRAFT if report.errors else OK, plan, report, None, self.usage, rounds)
 
     # --- refine -------------------------------------------------------------------------
 
     async def refine(self, plan: dict, subtask_id: str, instruction: str) -> Outcome:
+        """Replacement subtasks for ``subtask_id``, spliced into a copy of ``plan`` and
+        checked; the parts' own errors are sent back up to twice. ``plan`` is not changed."""
+        self.usage = Usage()
         position = _index_of(plan, subtask_id)
         if position is None:
             raise ValueError(f'no subtask "{subtask_id}" in the plan')
+        other_ids = {s.get("id") for s in plan["subtasks"] if isinstance(s, dict)} - {subtask_id}
         messages: list[dict] = [{"role": "user", "content": [
             {"type": "text", "text": prompts.refine_message(plan, subtask_id, instruction)}]}]
         rounds = 0
@@ -272,46 +293,62 @@ class Engine:
             result = await self._call("refine" if not rounds else "repair", messages, tools.SUBMIT_SUBTASKS)
             if result.failure is not None:
                 if best is not None:
-                    best.failure = result.failure
+                    best.failure, best.usage = result.failure, self.usage
                     return best
                 return Outcome(FAILED, None, None, result.failure, self.usage, rounds)
             replacement = result.tool_input.get("subtasks")
             if not isinstance(replacement, list) or not replacement or not all(isinstance(s, dict) for s in replacement):
-                failure = CallFailure(failures.BAD_OUTPUT, "Claude returned no replacement subtasks", "try again")
+                failure = CallFailure(failures.BAD_OUTPUT, "Claude returned no usable replacement subtasks", "try again")
                 return best or Outcome(FAILED, None, None, failure, self.usage, rounds)
-            replacement = renumber(replacement, subtask_id, {s.get("id") for s in plan["subtasks"]} - {subtask_id})
+            replacement = renumber(replacement, subtask_id, other_ids)
             new_plan = splice(plan, position, replacement)
-            new_plan.setdefault("source", {"kind": "manual"})
             report = validate_plan(new_plan)
             note = result.tool_input.get("note") if isinstance(result.tool_input.get("note"), str) else ""
             own = _findings_in(report.errors, position, len(replacement))
             outcome = Outcome(OK if not own else DRAFT, new_plan, report, None, self.usage, rounds, replacement, note)
-            best = outcome
+            if best is None or len(own) <= len(_findings_in(best.report.errors, position, len(best.replacement))):
+                best = outcome
             if not own or rounds == MAX_REPAIR_ROUNDS:
-                return outcome
+                best.usage = self.usage
+                return best
             rounds += 1
             self.on_event(RepairRound(rounds, own))
-            tool_id = "toolu_decomposer_refine"
-            messages = messages + [
-                {"role": "assistant", "content": [
-                    {"type": "tool_use", "id": tool_id, "name": tools.SUBMIT_SUBTASKS, "input": result.tool_input}]},
-                {"role": "user", "content": [
-                    {"type": "tool_result", "tool_use_id": tool_id, "is_error": True,
-                     "content": prompts.repair_message([f.to_dict() for f in own]).replace("submit_plan", "submit_subtasks")}]},
-            ]
+            text = prompts.refine_repair_message(_rebased(own, position, replacement))
+            messages = messages + self._answer_turns(result, text)
 
     # --- review -------------------------------------------------------------------------
 
     async def review(self, plan: dict) -> Outcome:
+        """A checker pass in a fresh conversation: findings with rule model-review."""
+        self.usage = Usage()
         messages = [{"role": "user", "content": [{"type": "text", "text": prompts.review_message(plan)}]}]
         result = await self._call("review", messages, tools.SUBMIT_REVIEW)
         if result.failure is not None:
             return Outcome(FAILED, plan, None, result.failure, self.usage)
-        findings = review_findings(plan, result.tool_input.get("findings"))
+        problem = tools.review_input_problem(result.tool_input)
+        if problem:
+            failure = CallFailure(failures.BAD_OUTPUT, f"the review reply does not match its schema ({problem})",
+                                  "try again")
+            return Outcome(FAILED, plan, None, failure, self.usage)
+        findings = review_findings(plan, result.tool_input["findings"])
         return Outcome(OK, plan, None, None, self.usage, findings=findings)
 
 
 # --- helpers (pure) -----------------------------------------------------------------------
+
+def add_usage(plan: dict, usage: Usage, model: str) -> None:
+    """Add an operation's tokens and cost to the plan's ``source.usage`` totals."""
+    source = plan.setdefault("source", {"kind": "manual"})
+    if not isinstance(source, dict):
+        return
+    totals = source.get("usage")
+    if not isinstance(totals, dict):
+        totals = source["usage"] = {}
+    for key, value in usage.to_source_usage(model).items():
+        old = totals.get(key, 0)
+        old = old if isinstance(old, (int, float)) and not isinstance(old, bool) else 0
+        totals[key] = round(old + value, 6) if isinstance(value, float) else old + value
+
 
 def _index_of(plan: dict, subtask_id: str) -> int | None:
     for i, subtask in enumerate(plan.get("subtasks", [])):
@@ -374,6 +411,28 @@ def _findings_in(findings: list[Finding], start: int, count: int) -> list[Findin
     return [f for f in findings if f.subtask_index is not None and start <= f.subtask_index < start + count]
 
 
+def _rebased(findings: list[Finding], start: int, replacement: list[dict]) -> list[dict]:
+    """Findings about the replacement parts, with pointers into the model's own
+    submission (``/subtasks/<k>``) and the part's id, so the model can find them."""
+    rebased = []
+    for finding in findings:
+        k = finding.subtask_index - start
+        rest = finding.path.split("/", 3)[3] if finding.path.count("/") >= 3 else ""
+        item = finding.to_dict()
+        item["path"] = f"/subtasks/{k}" + (f"/{rest}" if rest else "")
+        item["subtask"] = replacement[k].get("id")
+        rebased.append(item)
+    return rebased
+
+
+# Fields decomposer fills itself: the model cannot fix findings about them.
+_OWNED = ("/version", "/id", "/task", "/context", "/created_at", "/updated_at", "/source", "/$schema")
+
+
+def _owned_by_decomposer(path: str) -> bool:
+    return any(path == owned or path.startswith(owned + "/") for owned in _OWNED)
+
+
 _REVIEW_FIELDS = {"title", "goal", "input_state", "acceptance", "pause_boundaries", "autonomy", "risk",
                   "depends_on", "estimate"}
 
@@ -394,7 +453,8 @@ def review_findings(plan: dict, raw: Any) -> list[Finding]:
         field_name = item.get("field")
         path = ""
         if index is not None:
-            path = pointer("subtasks", index, field_name) if field_name in _REVIEW_FIELDS else pointer("subtasks", index)
+            known = isinstance(field_name, str) and field_name in _REVIEW_FIELDS
+            path = pointer("subtasks", index, field_name) if known else pointer("subtasks", index)
         hint = item.get("hint") if isinstance(item.get("hint"), str) else None
         found.append(Finding(MODEL_REVIEW_RULE, WARNING, sid, path, message, hint))
     return found

@@ -28,7 +28,8 @@ NO_TOOL_CALL = "no-tool-call"
 BAD_OUTPUT = "bad-output"
 NO_CREDENTIALS = "no-credentials"
 
-TRANSIENT = frozenset({OVERLOADED, SERVER, TIMEOUT, CONNECTION, TRUNCATED, MALFORMED, STREAM_ERROR, RATE_LIMITED})
+TRANSIENT = frozenset({OVERLOADED, SERVER, TIMEOUT, CONNECTION, TRUNCATED, MALFORMED, STREAM_ERROR, RATE_LIMITED,
+                       BAD_OUTPUT})
 
 CREDENTIALS_HINT = (
     "set ANTHROPIC_API_KEY (export ANTHROPIC_API_KEY=sk-ant-...), or ANTHROPIC_BASE_URL "
@@ -86,8 +87,10 @@ _ERROR_TYPE_KINDS = {
 }
 
 
-def from_exception(exc: BaseException, model: str) -> CallFailure:
-    """Classify an exception raised while calling or streaming."""
+def from_exception(exc: BaseException, model: str, *, mid_stream: bool = False) -> CallFailure:
+    """Classify an exception raised while calling or streaming. ``mid_stream``: the
+    exception came from reading events, so anything unrecognised is malformed data (an
+    event of the wrong shape), not a bug to re-raise."""
     import anthropic
     import httpx2
 
@@ -104,6 +107,8 @@ def from_exception(exc: BaseException, model: str) -> CallFailure:
                                "try again; what arrived is kept as a draft", status)
         kind = _STATUS_KINDS.get(status) or _ERROR_TYPE_KINDS.get(error_type or "") or (
             SERVER if status >= 500 else BAD_REQUEST)
+        if kind == BAD_REQUEST and "prompt is too long" in detail.lower():
+            kind = CONTEXT_WINDOW
         text = {
             AUTH: ("the API key was rejected (401)", "check ANTHROPIC_API_KEY; create a key in the Claude Console"),
             PERMISSION: (f"the API refused access ({status}): {detail}",
@@ -117,6 +122,8 @@ def from_exception(exc: BaseException, model: str) -> CallFailure:
             TIMEOUT: (f"the API timed out ({status})", "try again"),
             BAD_REQUEST: (f"the API rejected the request ({status}): {detail}",
                           "this is likely a decomposer bug; please report it with the message"),
+            CONTEXT_WINDOW: (f"the request does not fit the model's context window ({status}): {detail}",
+                             "shorten the context or attached files, or split the task"),
         }[kind]
         return CallFailure(kind, text[0], text[1], status)
     if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException)):
@@ -131,6 +138,9 @@ def from_exception(exc: BaseException, model: str) -> CallFailure:
     if isinstance(exc, anthropic.AnthropicError):
         return CallFailure(BAD_REQUEST, f"the Anthropic client failed: {_api_message(exc)}",
                            "check the settings and try again")
+    if mid_stream:
+        return CallFailure(MALFORMED, f"the API sent an event of an unexpected shape ({type(exc).__name__})",
+                           "try again; if it repeats, check the server at ANTHROPIC_BASE_URL")
     raise exc
 
 

@@ -83,13 +83,20 @@ def decompose_message(task: str, context: str | None) -> str:
     return render("decompose", task=task, context_block=context_block)
 
 
-def repair_message(findings: list[dict]) -> str:
-    lines = [
-        f"- {f['path'] or '/'} [{f['rule']}, {f['severity']}]: {f['message']}"
-        + (f" (hint: {f['hint']})" if f.get("hint") else "")
+def _finding_lines(findings: list[dict]) -> str:
+    return "\n".join(
+        f"- {(f['subtask'] + ' ') if f.get('subtask') else ''}{f['path'] or '/'} [{f['rule']}, {f['severity']}]: "
+        f"{f['message']}" + (f" (hint: {f['hint']})" if f.get("hint") else "")
         for f in findings
-    ]
-    return render("repair", findings="\n".join(lines))
+    )
+
+
+def repair_message(findings: list[dict]) -> str:
+    return render("repair", findings=_finding_lines(findings))
+
+
+def refine_repair_message(findings: list[dict]) -> str:
+    return render("refine_repair", findings=_finding_lines(findings))
 
 
 def plan_json(plan: Any) -> str:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .failures import CallFailure, from_exception, from_stop_reason
+from .failures import BAD_OUTPUT, NO_TOOL_CALL, CallFailure, from_exception, from_stop_reason
 from .usage import Usage
 
 _STRUCTURAL = re.compile(r'[\\"{}\[\]]')
@@ -39,6 +39,8 @@ class ArrayItemScanner:
         self._escaped = False  # the previous character was a backslash inside a string
         self._in_array = False
         self._item_start: int | None = None
+        self._array_start: int | None = None  # where the array began: what precedes it is complete
+        self._head: dict | None = None
         self.items: list[Any] = []
 
     def feed(self, chunk: str) -> list[Any]:
@@ -70,6 +72,8 @@ class ArrayItemScanner:
                 if char == "[" and self._depth == 1:
                     key = _KEY_BEFORE.search(self.text, max(0, i - 200), i)
                     self._in_array = bool(key) and key.group(1) == self.key
+                    if self._in_array and self._array_start is None:
+                        self._array_start = i
                 elif char == "{" and self._depth == 2 and self._in_array:
                     self._item_start = i
                 self._depth += 1
@@ -89,14 +93,23 @@ class ArrayItemScanner:
         return done
 
     def partial(self) -> dict:
-        """What the text holds so far (unfinished strings cut), for a draft."""
+        """The fields before the array (title, context), for a draft: parsed once the
+        array has begun (they are complete then), else from the text so far, with an
+        unfinished string cut (jiter's partial mode)."""
+        if self._head is not None:
+            return dict(self._head)
         import jiter
 
+        complete = self._array_start is not None
+        text = self.text[: self._array_start] + "[]}" if complete else self.text
         try:
-            value = jiter.from_json(self.text.encode("utf-8"), partial_mode="trailing-strings")
+            value = jiter.from_json(text.encode("utf-8", "replace"), partial_mode="trailing-strings")
         except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
+            value = {}
+        head = {k: v for k, v in value.items() if k != self.key} if isinstance(value, dict) else {}
+        if complete:
+            self._head = head
+        return dict(head)
 
 
 @dataclass
@@ -106,6 +119,7 @@ class CallResult:
 
     tool_input: dict | None = None
     tool_name: str | None = None
+    tool_use_id: str | None = None  # the block's id, reused when we answer it with a tool_result
     failure: CallFailure | None = None
     stop_reason: str | None = None
     usage: Usage = field(default_factory=Usage)
@@ -155,7 +169,7 @@ async def stream_call(client, request: dict, *, scanner: ArrayItemScanner | None
                 block = event.content_block
                 if block.type == "tool_use" and tool_block is None:
                     tool_block = event.index
-                    result.tool_name = block.name
+                    result.tool_name, result.tool_use_id = block.name, block.id
             elif kind == "message_start":
                 result.usage = Usage.from_api(event.message.usage)
             elif kind == "message_delta":
@@ -164,26 +178,30 @@ async def stream_call(client, request: dict, *, scanner: ArrayItemScanner | None
                 if event.usage is not None:
                     result.usage.merge_delta(event.usage)
     except Exception as exc:  # noqa: BLE001 - a fault mid-stream: classify it, keep what arrived
-        result.failure = from_exception(exc, request["model"])
+        result.failure = from_exception(exc, request["model"], mid_stream=True)
         result.items, result.partial = list(scanner.items), scanner.partial()
+        # The output tokens of a cut stream are billed but never reported: estimate them.
+        result.usage.output_tokens = max(result.usage.output_tokens, int(received / CHARS_PER_TOKEN))
         return result
     finally:
         await stream.close()
     result.items = list(scanner.items)
+    if result.stop_reason is None:  # cut short: the final usage never came
+        result.usage.output_tokens = max(result.usage.output_tokens, int(received / CHARS_PER_TOKEN))
     failure = from_stop_reason(result.stop_reason, stop_details, request["max_tokens"])
     if failure is None and tool_block is not None:
         try:
             value = json.loads(scanner.text) if scanner.text.strip() else {}
         except ValueError as exc:
-            failure = CallFailure("bad-output", f"the tool input is not valid JSON ({exc})",
+            failure = CallFailure(BAD_OUTPUT, f"the tool input is not valid JSON ({exc})",
                                   "try again; what arrived is kept as a draft")
         else:
             if isinstance(value, dict):
                 result.tool_input = value
             else:
-                failure = CallFailure("bad-output", "the tool input is not a JSON object", "try again")
+                failure = CallFailure(BAD_OUTPUT, "the tool input is not a JSON object", "try again")
     elif failure is None:
-        failure = CallFailure("no-tool-call", "Claude answered in text instead of calling the tool",
+        failure = CallFailure(NO_TOOL_CALL, "Claude answered in text instead of calling the tool",
                               "try again; if it repeats, try another model")
     result.failure = failure
     if failure is not None:

@@ -46,22 +46,10 @@ def _model_defs() -> dict:
     return {name: schema for name, schema in defs.items() if name in used}
 
 
-def _keep_ref_descriptions(node):
-    """``transform_schema`` drops every keyword beside a ``$ref``, so a property such as
-    ``input_state`` would lose its description; ``allOf`` with one ``$ref`` keeps both."""
-    if isinstance(node, dict):
-        if "$ref" in node and "description" in node:
-            node = {"allOf": [{"$ref": node["$ref"]}], "description": node["description"]}
-        return {key: _keep_ref_descriptions(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_keep_ref_descriptions(value) for value in node]
-    return node
-
-
 def _transform(schema: dict) -> dict:
     from anthropic import transform_schema
 
-    return transform_schema(_keep_ref_descriptions(schema))
+    return transform_schema(schema)
 
 
 @functools.lru_cache(maxsize=1)
@@ -114,23 +102,43 @@ def review_tool_schema() -> dict:
 
 def tool_definitions() -> list[dict]:
     """The same list on every call, so that tools + system prompt are one cached prefix.
-    Only the plan tool is strict: strict schemas share a per-request budget of optional
-    parameters, and the other two are checked locally anyway."""
+
+    ``submit_plan`` and ``submit_review`` are strict. ``submit_subtasks`` is not: strict
+    schemas share a per-request budget of optional parameters (the subtask schema has 12
+    of the 24), and its result goes through the full contract and repair anyway.
+    ``eager_input_streaming`` makes the API stream a parameter's value as it is
+    generated instead of buffering the whole ``subtasks`` array, so subtasks appear one
+    by one; the price is that a cut-off reply can end in invalid JSON, which the stream
+    reader reports as such."""
     return [
         {
             "name": SUBMIT_PLAN,
             "description": "Submit the whole decomposition: the plan title, optional context notes and every subtask.",
             "input_schema": plan_tool_schema(),
             "strict": True,
+            "eager_input_streaming": True,
         },
         {
             "name": SUBMIT_SUBTASKS,
             "description": "Submit the subtasks that replace the one being refined.",
             "input_schema": subtasks_tool_schema(),
+            "eager_input_streaming": True,
         },
         {
             "name": SUBMIT_REVIEW,
             "description": "Submit review findings on a plan: gaps that would let an agent do the wrong thing.",
             "input_schema": review_tool_schema(),
+            "strict": True,
         },
     ]
+
+
+def review_input_problem(tool_input: object) -> str | None:
+    """Why a review tool input does not match ``model-review.schema.json``, or None."""
+    from jsonschema import Draft202012Validator
+
+    error = next(iter(Draft202012Validator(review_schema()).iter_errors(tool_input)), None)
+    if error is None:
+        return None
+    where = "/" + "/".join(str(p) for p in error.absolute_path)
+    return f"{where}: {error.message[:200]}"
