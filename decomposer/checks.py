@@ -15,6 +15,8 @@ import re
 from typing import Any, Iterator
 
 from .findings import ERROR, WARNING, Finding, pointer
+# subtask_items lived here first; callers still reach it as checks.subtask_items.
+from .graph import dependency_edges, first_positions, subtask_items
 from .text import describe_value, shorten
 
 AUTONOMY_RANK = {"propose": 0, "gated": 1, "autonomous": 2}
@@ -30,18 +32,6 @@ MAX_CRITERIA = 6
 MAX_CYCLE_NAMED = 12  # ids named in a cycle message; a longer cycle is shortened
 
 
-def subtask_items(plan: Any) -> list[tuple[int, dict, str | None]]:
-    """(index, subtask, id or None) for every subtask that is an object."""
-    subtasks = plan.get("subtasks") if isinstance(plan, dict) else None
-    if not isinstance(subtasks, list):
-        return []
-    return [
-        (i, item, item["id"] if isinstance(item.get("id"), str) else None)
-        for i, item in enumerate(subtasks)
-        if isinstance(item, dict)
-    ]
-
-
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
@@ -55,16 +45,28 @@ def has_command_criterion(subtask: dict) -> bool:
 
 def check_plan(plan: Any) -> list[Finding]:
     items = subtask_items(plan)
-    findings: list[Finding] = []
-    findings += _duplicate_ids(items)
-    findings += _dependencies(items)
+    findings = check_across_subtasks(items)
     for i, subtask, sid in items:
-        findings += _autonomy(subtask, sid, i)
-        findings += _irreversible(subtask, sid, i)
-        findings += _verifiability(subtask, sid, i)
-        findings += _size(subtask, sid, i)
-        findings += _output_patterns(subtask, sid, i)
+        findings += check_subtask(subtask, sid, i)
     return findings
+
+
+def check_across_subtasks(items: list[tuple[int, dict, str | None]]) -> list[Finding]:
+    """The checks that relate subtasks to each other: duplicate ids, unknown
+    dependencies, cycles. ``items`` is ``subtask_items(plan)``."""
+    return [*_duplicate_ids(items), *_dependencies(items)]
+
+
+def check_subtask(subtask: dict, sid: str | None, i: int) -> list[Finding]:
+    """The checks that look at one subtask alone (at position ``i``, id ``sid``).
+    Their findings depend on nothing else, so an incremental validator may cache them."""
+    return [
+        *_autonomy(subtask, sid, i),
+        *_irreversible(subtask, sid, i),
+        *_verifiability(subtask, sid, i),
+        *_size(subtask, sid, i),
+        *_output_patterns(subtask, sid, i),
+    ]
 
 
 def _duplicate_ids(items) -> Iterator[Finding]:
@@ -84,13 +86,8 @@ def _duplicate_ids(items) -> Iterator[Finding]:
 
 
 def _dependencies(items) -> Iterator[Finding]:
-    index_of: dict[str, int] = {}
-    for i, _, sid in items:
-        if sid is not None:
-            index_of.setdefault(sid, i)
-    edges: dict[int, list[int]] = {}
+    index_of = first_positions(items)
     for i, subtask, sid in items:
-        targets = []
         for j, dep in enumerate(_list(subtask.get("depends_on"))):
             if not isinstance(dep, str):
                 continue  # the schema check reports it
@@ -101,9 +98,7 @@ def _dependencies(items) -> Iterator[Finding]:
                     f'depends on "{shorten(dep, 40)}", which is not a subtask of this plan',
                     f"known ids: {known}",
                 )
-            else:
-                targets.append(index_of[dep])
-        edges[i] = targets
+    edges = dependency_edges(items, index_of)
     ids = {i: sid for i, _, sid in items}
     for component in _cycles(edges):
         cycle = _cycle_through(component[0], set(component), edges)

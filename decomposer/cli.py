@@ -114,7 +114,53 @@ def _claude(name: str):
     return handler
 
 
+SUBCOMMANDS = ("check", "decompose", "refine", "review", "schema", "rules")
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="decomposer",
+        description="Open the decomposer TUI: write a task, watch Claude decompose it, edit, refine, "
+        "review and export. Other commands: " + ", ".join(SUBCOMMANDS) + " (decomposer COMMAND --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"decomposer {__version__}")
+    parser.add_argument("plan", nargs="?", metavar="PLAN.json", help="the plan to open (created when missing)")
+    parser.add_argument("--task", metavar="TEXT", help="start decomposing this task right away")
+    parser.add_argument("--model", metavar="M", help="full model id for this session")
+    return parser
+
+
+def _app(args) -> int:
+    from pathlib import Path
+
+    from .claude.config import ConfigError, Settings
+    from .document import PlanDocument
+    from .loading import PlanLoadError
+
+    try:
+        document = PlanDocument.open(Path(args.plan)) if args.plan else PlanDocument.new()
+    except PlanLoadError as exc:
+        print(f"decomposer: cannot open {exc.path}: {exc.reason}", file=sys.stderr)
+        return 2
+    try:
+        settings = Settings.resolve(model_flag=args.model)
+    except ConfigError as exc:
+        print(f"decomposer: {exc}", file=sys.stderr)
+        return 2
+    from .tui.app import DecomposerApp
+
+    DecomposerApp(document, start_task=args.task, settings=settings).run()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+        # `decomposer`, `decomposer PLAN.json`, `decomposer --task "..."`: the TUI.
+        try:
+            return _app(_app_parser().parse_args(argv))
+        except KeyboardInterrupt:
+            return 130
     parser = _parser()
     args = parser.parse_args(argv)
     handlers = {"check": _check, "schema": _schema, "rules": _rules,

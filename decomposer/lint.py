@@ -288,16 +288,30 @@ def lint_plan(plan: dict) -> list[Finding]:
     """Wording warnings for a plan. Tolerates any shape: what is not text is skipped
     (the schema check reports it). The ``task`` is the engineer's words, kept verbatim,
     so it is never linted."""
+    findings = lint_plan_fields(plan)
+    for i, subtask in _dicts(plan.get("subtasks")):
+        findings += lint_subtask(subtask, i)
+    return findings
+
+
+def lint_plan_fields(plan: dict) -> list[Finding]:
+    """Wording warnings for the plan's own fields (not its subtasks)."""
     lex = lexicon()
     findings: list[Finding] = []
     for field in ("title", "context"):
         if isinstance(plan.get(field), str):
             findings += _lint_text(lex, plan[field], _PLACEHOLDER_ONLY, None, (f"the plan {field}", None), (field,))
-    for i, subtask in _dicts(plan.get("subtasks")):
-        sid = subtask.get("id") if isinstance(subtask.get("id"), str) else None
-        for text, kind, where, tokens in _subtask_texts(subtask, i):
-            if isinstance(text, str):
-                findings += _lint_text(lex, text, kind, sid, where, tokens)
+    return findings
+
+
+def lint_subtask(subtask: dict, i: int) -> list[Finding]:
+    """Wording warnings for the subtask at position ``i``; they depend on nothing else."""
+    lex = lexicon()
+    sid = subtask.get("id") if isinstance(subtask.get("id"), str) else None
+    findings: list[Finding] = []
+    for text, kind, where, tokens in _subtask_texts(subtask, i):
+        if isinstance(text, str):
+            findings += _lint_text(lex, text, kind, sid, where, tokens)
     return findings
 
 

@@ -42,17 +42,22 @@ def validate_plan(plan: Any, duplicate_keys: list[tuple[str, str]] = ()) -> Repo
 
     ``duplicate_keys`` are (pointer, key) pairs the loader saw twice in one object."""
     findings = schema.schema_findings(plan)
-    findings += [
-        Finding("schema", ERROR, schema.subtask_id_at(plan, _tokens(path)), path,
-                f'"{key}" is given more than once in the same object; only the last value is kept',
-                "remove or merge the repeated key")
-        for path, key in duplicate_keys
-    ]
+    findings += duplicate_key_findings(plan, duplicate_keys)
     if isinstance(plan, dict):
         findings += checks.check_plan(plan)
         findings += lint.lint_plan(plan)
     findings = sort_findings(findings)
     return Report(findings, readiness(plan, findings))
+
+
+def duplicate_key_findings(plan: Any, duplicate_keys: list[tuple[str, str]]) -> list[Finding]:
+    """One schema error per (pointer, key) the loader saw twice in one object."""
+    return [
+        Finding("schema", ERROR, schema.subtask_id_at(plan, _tokens(path)), path,
+                f'"{key}" is given more than once in the same object; only the last value is kept',
+                "remove or merge the repeated key")
+        for path, key in duplicate_keys
+    ]
 
 
 def _tokens(path: str) -> list:

@@ -1,0 +1,31 @@
+"""The ``json`` exporter: the plan itself, in its canonical form.
+
+The output is ``decomposer.files.dump_plan`` of the plan, so loading it and dumping it
+again gives the same bytes: the file can be checked in and diffed.
+"""
+
+from __future__ import annotations
+
+from ..files import dump_plan
+from . import Exporter
+from .names import safe_filename
+
+
+def default_name(plan: dict) -> str:
+    """``<plan id>.json`` (made safe; the title when the id is unusable)."""
+    stem = plan.get("id") if isinstance(plan.get("id"), str) and plan.get("id") else plan.get("title")
+    return safe_filename(stem if isinstance(stem, str) else "") + ".json"
+
+
+def render(plan: dict) -> dict[str, str]:
+    return {default_name(plan): dump_plan(plan)}
+
+
+EXPORTER = Exporter(
+    name="json",
+    label="JSON plan",
+    description="The plan as one canonical JSON file, as decomposer reads it back.",
+    kind="file",
+    default_name=default_name,
+    render=render,
+)

@@ -1,0 +1,699 @@
+"""The decomposer TUI application: state, actions, workers.
+
+The app owns the document (``PlanDocument``: undo/redo, save), the validator
+(``IncrementalValidator``), the draft store and the Claude engine; screens show that state
+and send edits back through the methods below. Model calls run in async workers that
+report through the engine's events; validation of large plans runs in a thread worker,
+debounced, so typing never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from ..claude.config import ConfigError, Settings, config_path, has_credentials, read_config
+from ..claude.failures import CREDENTIALS_HINT
+from ..claude.usage import Usage
+from ..document import PlanDocument
+from ..drafts import DraftStore
+from ..incremental import IncrementalValidator
+from ..validate import Report
+from .messages import DocumentChanged, LiveStatus, ReportReady, SubtaskArrived
+from .safe import label
+
+# Plans up to this size are validated on the event loop (a few milliseconds); larger
+# ones in a thread.
+INLINE_VALIDATION_LIMIT = 60
+VALIDATE_DELAY = 0.12
+AUTOSAVE_DELAY = 0.6
+
+
+class DecomposerApp(App):
+    # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
+    CSS_PATH = str(Path(__file__).resolve().parent / "app.tcss")
+    TITLE = "decomposer"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", id="help"),
+        Binding("f2", "task_screen", "Task", id="task_screen"),
+        Binding("f3", "plan_screen", "Plan", id="plan_screen"),
+        Binding("f5", "decompose", "Decompose", id="decompose"),
+        Binding("ctrl+r", "refine", "Refine", id="refine"),
+        Binding("f8", "review", "Review", id="review"),
+        Binding("ctrl+o", "export", "Export", id="export"),
+        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("ctrl+z", "undo", "Undo", id="undo", priority=True),
+        Binding("ctrl+y", "redo", "Redo", id="redo", priority=True),
+        Binding("ctrl+q", "quit_guarded", "Quit", id="quit", priority=True),
+    ]
+
+    # Palette entries: (title, help, action). Every action is reachable by name.
+    COMMAND_ENTRIES = [
+        ("Decompose task", "Ask Claude to split the task into subtasks", "decompose"),
+        ("Cancel decomposition", "Stop the running model call; keep what arrived", "cancel"),
+        ("Refine subtask", "Ask Claude to split or sharpen the selected subtask", "refine"),
+        ("Review mode", "Step through subtasks, incomplete first; approve or request changes", "review"),
+        ("Export plan", "Write the plan as JSON or Markdown tickets", "export"),
+        ("Save", "Save the plan to its file", "save"),
+        ("Save as", "Save the plan to a new file", "save_as"),
+        ("Undo", "Undo the last edit", "undo"),
+        ("Redo", "Redo the edit undone last", "redo"),
+        ("Add subtask", "Add a subtask after the selected one", "add_subtask"),
+        ("Delete subtask", "Delete the selected subtask", "delete_subtask"),
+        ("Duplicate subtask", "Copy the selected subtask", "duplicate_subtask"),
+        ("Move subtask up", "Move the selected subtask up", "move_subtask(-1)"),
+        ("Move subtask down", "Move the selected subtask down", "move_subtask(1)"),
+        ("Task screen", "Edit the task and its context", "task_screen"),
+        ("Plan workspace", "The subtasks, the editor and the findings", "plan_screen"),
+        ("Help", "Every key binding", "help"),
+        ("Quit", "Quit (asks first if there are unsaved changes)", "quit_guarded"),
+    ]
+
+    def __init__(self, document: PlanDocument | None = None, *, start_task: str | None = None,
+                 drafts: DraftStore | None = None, settings: Settings | None = None,
+                 config: dict | None = None, restore_drafts: bool = True) -> None:
+        super().__init__()
+        self.document = document or PlanDocument.new()
+        self.start_task = start_task
+        self.drafts = drafts or DraftStore()
+        self.restore_drafts = restore_drafts
+        self.config_problem: str | None = None
+        try:
+            self.config = read_config() if config is None else config
+            self.settings = settings or Settings.resolve(config=self.config)
+        except ConfigError as exc:
+            self.config, self.settings = {}, settings or Settings()
+            self.config_problem = str(exc)
+        self.validator = IncrementalValidator()
+        self.validator_lock = threading.Lock()
+        self.report: Report | None = None
+        self.report_revision = -1
+        self.usage = Usage()
+        self.live = ""
+        self.activity: collections.deque[str] = collections.deque(maxlen=200)
+        self.model_findings: list = []
+        self.streaming = False
+        self.stream_plan: dict | None = None  # the plan as it streams, shown read-only
+        self.draft_key = self.drafts.key_for(self.document.path)
+        self._validate_timer = None
+        self._autosave_timer = None
+        self._last_progress = 0.0
+        self._engine = None
+
+    # --- state the screens read -------------------------------------------------------------
+
+    @property
+    def plan(self) -> dict:
+        return self.stream_plan if self.streaming and self.stream_plan is not None else self.document.plan
+
+    @property
+    def model_name(self) -> str:
+        return self.settings.model
+
+    def badges(self) -> dict[int, str]:
+        report = self.report
+        subtasks = self.plan.get("subtasks") or []
+        if report is None or self.report_revision != self.document.revision or self.streaming:
+            return {}
+        worst: dict[int, str] = {}
+        for finding in report.findings:
+            index = finding.subtask_index
+            if index is not None and worst.get(index) != "error":
+                worst[index] = "error" if finding.severity == "error" else "warning"
+        delegable = set(report.readiness.delegable_indexes)
+        return {i: worst.get(i) or ("delegable" if i in delegable else "held") for i in range(len(subtasks))}
+
+    def header_state(self) -> dict:
+        report = self.report if self.report_revision == self.document.revision else None
+        usage = self.usage.describe(self.model_name) if self.usage.total_tokens else "no model calls yet"
+        return {
+            "title": self.plan.get("title") if isinstance(self.plan.get("title"), str) else "",
+            "path": str(self.document.path) if self.document.path else None,
+            "dirty": self.document.dirty,
+            "model": self.model_name,
+            "usage": usage,
+            "readiness": (report.readiness.delegable, report.readiness.total) if report else None,
+            "errors": len(report.errors) if report else 0,
+            "warnings": len(report.warnings) if report else 0,
+            "live": self.live,
+        }
+
+    def tell_screen(self, message) -> None:
+        """Post to the active screen; quietly nothing while the app is closing."""
+        from textual.app import ScreenStackError
+
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return
+        screen.post_message(message)
+
+    def set_live(self, text: str) -> None:
+        """The status line of a running model call; each new status is also logged."""
+        self.live = text
+        if text and (not self.activity or self.activity[-1] != text):
+            self.activity.append(text)
+        self.tell_screen(LiveStatus())
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from .screens.plan import PlanScreen
+        from .screens.task import TaskScreen
+
+        self.install_screen(TaskScreen(), "task")
+        self.install_screen(PlanScreen(), "plan")
+        keymap = self.config.get("keymap") if isinstance(self.config.get("keymap"), dict) else {}
+        if keymap:
+            self.set_keymap({str(k): str(v) for k, v in keymap.items()})
+        has_subtasks = bool(self.document.plan.get("subtasks"))
+        self.push_screen("plan" if has_subtasks and not self.start_task else "task")
+        self.validate_now()
+        if self.config_problem:
+            self.notify(self.config_problem, title="Config file ignored", severity="error", markup=False)
+        if self.restore_drafts:
+            self.call_after_refresh(self._offer_draft)
+        if self.start_task:
+            self.edit_plan_field("task", self.start_task)
+            self.call_after_refresh(self.action_decompose)
+        if has_credentials():
+            self.call_after_refresh(self._prewarm)
+
+    @work(thread=True, group="prewarm", exit_on_error=False)
+    def _prewarm(self) -> None:
+        """Import the Anthropic SDK in the background after the first paint (it takes
+        seconds), so the first model call does not wait for it."""
+        import anthropic  # noqa: F401
+
+    def _offer_draft(self) -> None:
+        from .screens.confirm import ConfirmScreen
+
+        info = self.drafts.find_for(self.document.path)
+        if info is None:
+            return
+        where = label(str(self.document.path), 60) if self.document.path else "a new plan"
+        question = (f"An unsaved draft of {where} from {_when(info.saved_at)} was found "
+                    f"({info.subtask_count} subtasks: {label(info.title, 60)}). Restore it?")
+
+        def answer(restore: bool | None) -> None:
+            if restore:
+                self.document.set_plan(self.drafts.load(info.key))
+                self.draft_key = info.key
+                self.document_changed()
+                self.notify("Draft restored; save to keep it (ctrl+s).", markup=False)
+            else:
+                self.drafts.discard(info.key)
+
+        self.push_screen(ConfirmScreen(question, yes="Restore", no="Discard"), answer)
+
+    # --- changes ----------------------------------------------------------------------------
+
+    def document_changed(self, structural: bool = True) -> None:
+        """After every edit: tell the screen, validate soon, autosave soon."""
+        self.tell_screen(DocumentChanged(structural))
+        self._schedule_validation()
+        self._schedule_autosave()
+
+    def _schedule_validation(self) -> None:
+        if self._validate_timer is not None:
+            self._validate_timer.stop()
+        self._validate_timer = self.set_timer(VALIDATE_DELAY, self.validate_now)
+
+    def validate_now(self) -> None:
+        plan, revision = self.document.plan, self.document.revision
+        subtasks = plan.get("subtasks")
+        if isinstance(subtasks, list) and len(subtasks) > INLINE_VALIDATION_LIMIT:
+            self._validate_in_thread(plan, revision)
+        else:
+            with self.validator_lock:
+                report = self.validator.validate(plan)
+            self._report_ready(report, revision)
+
+    @work(thread=True, exclusive=True, group="validate", exit_on_error=False)
+    def _validate_in_thread(self, plan: dict, revision: int) -> None:
+        with self.validator_lock:
+            report = self.validator.validate(plan)
+        self.call_from_thread(self._report_ready, report, revision)
+
+    def _report_ready(self, report: Report, revision: int) -> None:
+        if revision != self.document.revision:
+            return  # stale: a newer validation is on its way
+        self.report, self.report_revision = report, revision
+        self.tell_screen(ReportReady())
+
+    def _schedule_autosave(self) -> None:
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self.autosave_now)
+
+    def autosave_now(self) -> None:
+        plan = self.plan
+        if self.document.dirty or self.streaming:
+            self._autosave(plan)
+
+    @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
+    def _autosave(self, plan: dict) -> None:
+        try:
+            self.drafts.save(self.draft_key, plan, self.document.path)
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"Autosave failed: {label(exc.strerror or exc, 120)}",
+                                  severity="error", markup=False)
+
+    def _guard_streaming(self) -> bool:
+        if self.streaming:
+            self.notify("A decomposition is running: wait, or press escape to cancel it.", severity="warning",
+                        markup=False)
+            return True
+        return False
+
+    def edit_field(self, index: int, tokens: tuple, value: Any, delete: bool = False) -> None:
+        """An edit from the subtask editor."""
+        if self._guard_streaming():
+            return
+        plan = self.document.plan
+        subtask = plan["subtasks"][index]
+        current = _get(subtask, tokens)
+        if (not delete and current == value and type(current) is type(value)) or (delete and current is None):
+            return  # a field reporting the value it was loaded with: not an edit
+        if tokens == ("depends_on",) and not delete:
+            cycle = self.document.would_create_cycle(index, value)
+            if cycle:
+                self.notify("Not applied: that dependency makes a cycle " + " → ".join(label(c, 12) for c in cycle),
+                            severity="error", markup=False)
+                return
+        if tokens[0] == "review":
+            review = subtask.get("review") if isinstance(subtask.get("review"), dict) else None
+            if tokens == ("review", "status") and delete:
+                if review is not None:
+                    self.document.set_field(("subtasks", index, "review"), None, delete=True)
+                    self.document_changed(structural=False)
+                return
+            if review is None:
+                if delete:
+                    return
+                value = {"status": "pending", tokens[1]: value} if tokens[1] != "status" else {"status": value}
+                tokens = ("review",)
+        parent = _get(subtask, tokens[:-1])
+        if delete:
+            if not isinstance(parent, dict) or tokens[-1] not in parent:
+                return
+        elif not isinstance(parent, (dict, list)):
+            return
+        self.document.set_field(("subtasks", index, *tokens), value, delete=delete)
+        self.document_changed(structural=tokens[-1] == "method")
+
+    def edit_plan_field(self, key: str, value: str) -> None:
+        if self._guard_streaming():
+            return
+        if self.document.plan.get(key, "") == value:
+            return
+        if key == "context" and not value:
+            if "context" in self.document.plan:
+                self.document.set_field(("context",), None, delete=True)
+        else:
+            self.document.set_field((key,), value)
+        self.document_changed(structural=False)
+
+    def edit_list(self, index: int, list_tokens: tuple, item: int, action: str) -> int | None:
+        """Add (after ``item``; -1 appends), remove or move a list item. Returns the
+        position to focus."""
+        if self._guard_streaming():
+            return None
+        from .widgets.subtask_editor import LISTS
+
+        base = ("subtasks", index, *list_tokens)
+        current = _get(self.document.plan["subtasks"][index], list_tokens)
+        if action == "add":
+            new_item = _copy(LISTS[list_tokens])
+            if not isinstance(current, list):
+                self.document.set_field(base, [new_item])
+                position = 0
+            else:
+                position = len(current) if item < 0 else item + 1
+                self.document.list_insert(base, position, new_item)
+        elif not isinstance(current, list) or not 0 <= item < len(current):
+            return None
+        elif action == "remove":
+            required = list_tokens in (("input_state", "preconditions"), ("acceptance",), ("pause_boundaries",))
+            if required and len(current) == 1:
+                self.notify("A subtask needs at least one of these; edit it instead.", severity="warning", markup=False)
+                return None
+            self.document.list_remove(base, item)
+            position = max(0, item - 1)
+        else:
+            delta = -1 if action == "up" else 1
+            if not 0 <= item + delta < len(current):
+                return item
+            position = self.document.list_move(base, item, delta)
+        self.document_changed()
+        return position
+
+    # --- actions: navigation ----------------------------------------------------------------
+
+    def _plan_screen(self):
+        from .screens.plan import PlanScreen
+
+        screen = self.get_screen("plan")
+        return screen if isinstance(screen, PlanScreen) else None
+
+    def action_task_screen(self) -> None:
+        if self.screen is not self.get_screen("task") and not isinstance(self.screen, _modal_types()):
+            self.switch_screen("task")
+
+    def action_plan_screen(self) -> None:
+        if self.screen is not self.get_screen("plan") and not isinstance(self.screen, _modal_types()):
+            self.switch_screen("plan")
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # --- actions: editing -------------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        if self._guard_streaming():
+            return
+        if self.document.undo():
+            self.document_changed()
+        else:
+            self.notify("Nothing to undo.", markup=False)
+
+    def action_redo(self) -> None:
+        if self._guard_streaming():
+            return
+        if self.document.redo():
+            self.document_changed()
+        else:
+            self.notify("Nothing to redo.", markup=False)
+
+    def _selected(self) -> int | None:
+        screen = self._plan_screen()
+        return screen.selected_index if screen is not None else None
+
+    def _select(self, index: int) -> None:
+        screen = self._plan_screen()
+        if screen is not None:
+            screen.refresh_all()
+            screen.query_one("#subtasks").select_index(index)
+
+    def action_add_subtask(self) -> None:
+        if self._guard_streaming():
+            return
+        selected = self._selected()
+        index = self.document.add_subtask(after=selected)
+        self.document_changed()
+        self.call_after_refresh(self._select, index)
+
+    def action_delete_subtask(self) -> None:
+        index = self._selected()
+        if index is None or self._guard_streaming():
+            return
+        subtask = self.document.plan["subtasks"][index]
+        self.document.delete_subtask(index)
+        self.document_changed()
+        sid = subtask.get("id") if isinstance(subtask, dict) else "?"
+        self.notify(f"Deleted {label(sid, 12)} (ctrl+z to undo).", markup=False)
+
+    def action_duplicate_subtask(self) -> None:
+        index = self._selected()
+        if index is None or self._guard_streaming():
+            return
+        new_index = self.document.duplicate_subtask(index)
+        self.document_changed()
+        self.call_after_refresh(self._select, new_index)
+
+    def action_move_subtask(self, delta: int) -> None:
+        index = self._selected()
+        if index is None or self._guard_streaming():
+            return
+        count = len(self.document.plan["subtasks"])
+        if not 0 <= index + delta < count:
+            return
+        new_index = self.document.move_subtask(index, delta)
+        self.document_changed()
+        self.call_after_refresh(self._select, new_index)
+
+    # --- actions: files ---------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.document.path is None:
+            self.action_save_as()
+            return
+        self._save(self.document.path)
+
+    def action_save_as(self) -> None:
+        from .screens.prompt import PromptScreen
+
+        default = str(self.document.path or Path.cwd() / f"{self.document.plan.get('id') or 'plan'}.json")
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._save(Path(value).expanduser())
+
+        self.push_screen(PromptScreen("Save the plan as", default, "Save"), chosen)
+
+    def _save(self, path: Path) -> bool:
+        plan_for_draft = self.document.plan
+        try:
+            self.document.save(path)
+        except OSError as exc:
+            # The draft keeps the work; say exactly what failed.
+            self.drafts.save(self.draft_key, plan_for_draft, self.document.path)
+            self.notify(f"Could not save {label(str(path), 80)}: {label(exc.strerror or exc, 120)}. "
+                        "Your work is kept in the autosaved draft.", severity="error", markup=False)
+            return False
+        self.drafts.discard(self.draft_key)
+        self.draft_key = self.drafts.key_for(self.document.path)
+        self.notify(f"Saved {label(str(path), 80)}", markup=False)
+        self.tell_screen(LiveStatus())
+        return True
+
+    def action_quit_guarded(self) -> None:
+        from .screens.confirm import ConfirmScreen
+
+        if not self.document.dirty and not self.streaming:
+            self.exit()
+            return
+
+        def answer(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.autosave_now()
+                self.exit()
+
+        question = ("There are unsaved changes. Quit anyway? The draft stays in the autosave folder "
+                    "and is offered next time.")
+        if self.streaming:
+            question = "A decomposition is running. Quit anyway? What arrived so far is kept as a draft."
+        self.push_screen(ConfirmScreen(question, yes="Quit", no="Stay"), answer)
+
+    # --- actions: Claude --------------------------------------------------------------------
+
+    def _need_claude(self) -> bool:
+        if has_credentials():
+            return True
+        self.notify(f"Claude is not configured: {CREDENTIALS_HINT}.", title="No API key", severity="error",
+                    markup=False, timeout=10)
+        return False
+
+    async def engine(self):
+        from ..claude.engine import Engine
+
+        if self._engine is None:
+            from ..claude.config import make_client
+
+            client = await asyncio.to_thread(make_client)  # imports the SDK off the event loop
+            self._engine = Engine(client, self.settings)
+        self._engine.on_event = self._on_engine_event
+        return self._engine
+
+    def action_decompose(self) -> None:
+        if self.streaming:
+            self.notify("A decomposition is already running.", markup=False)
+            return
+        task = self.document.plan.get("task")
+        if not isinstance(task, str) or not task.strip():
+            self.action_task_screen()
+            self.notify("Write the task first (F2).", severity="warning", markup=False)
+            return
+        if not self._need_claude():
+            return
+        context = self.document.plan.get("context") if isinstance(self.document.plan.get("context"), str) else None
+        self.streaming = True
+        self.stream_plan = {**self.document.plan, "subtasks": []}
+        self.live = f"decomposing with {self.model_name}…"
+        self.action_plan_screen()
+        self.call_after_refresh(self._after_stream_started)
+        self._decompose(task, context or None)
+
+    def _after_stream_started(self) -> None:
+        self.tell_screen(DocumentChanged())
+
+    @work(exclusive=True, group="claude", exit_on_error=False)
+    async def _decompose(self, task: str, context: str | None) -> None:
+        from ..claude.engine import FAILED, OK
+
+        engine = await self.engine()
+        try:
+            outcome = await engine.decompose(task, context)
+        except asyncio.CancelledError:
+            self._finish_stream(engine.draft, "Cancelled: the subtasks that arrived are kept as a draft.")
+            raise
+        if outcome.status == FAILED:
+            kept = f" {len(outcome.plan['subtasks'])} subtasks that arrived are kept." if outcome.plan else ""
+            self.notify(f"{outcome.failure.message}. {outcome.failure.hint}.{kept}", title="Decomposition failed",
+                        severity="error", markup=False, timeout=15)
+            self._finish_stream(outcome.plan, "")
+        elif outcome.status == OK:
+            self._finish_stream(outcome.plan, "")
+            self.notify(f"{len(outcome.plan['subtasks'])} subtasks; {outcome.usage.describe(self.model_name)}",
+                        title="Decomposed", markup=False)
+        else:
+            self._finish_stream(outcome.plan, "")
+            self.notify(f"Errors remain after {outcome.repair_rounds} repair rounds: see the findings.",
+                        title="Draft", severity="warning", markup=False)
+
+    def _finish_stream(self, plan: dict | None, message: str) -> None:
+        self.streaming = False
+        self.stream_plan = None
+        self.live = ""
+        if plan and plan.get("subtasks"):
+            merged = dict(plan)
+            self.document.set_plan(merged)
+        if message:
+            self.notify(message, markup=False)
+        self.document_changed()
+
+    def action_cancel(self) -> None:
+        if not self.streaming:
+            return
+        for worker in self.workers:
+            if worker.group == "claude":
+                worker.cancel()
+
+    def _on_engine_event(self, event) -> None:
+        from ..claude import engine as e
+
+        if isinstance(event, e.SubtaskReady):
+            if self.streaming and self._engine is not None and self._engine.draft is not None:
+                self.stream_plan = self._engine.draft
+                self.live = f"decomposing with {self.model_name}… {event.index + 1} subtasks"
+                self.tell_screen(SubtaskArrived(event.index))
+                self._schedule_autosave()
+        elif isinstance(event, e.Progress):
+            now = time.monotonic()
+            if now - self._last_progress > 0.1:
+                self._last_progress = now
+                count = len((self.stream_plan or {}).get("subtasks") or [])
+                self.live = f"{self._call_label} with {self.model_name}… {count} subtasks · ~{event.output_tokens:,} tokens"
+                self.tell_screen(LiveStatus())  # progress is not logged
+        elif isinstance(event, e.CallStarted):
+            self._call_label = {"decompose": "decomposing", "repair": "repairing", "refine": "refining",
+                                "review": "reviewing"}.get(event.purpose, event.purpose)
+            self.set_live(f"{self._call_label} with {self.model_name}…")
+        elif isinstance(event, e.CallEnded):
+            self.usage = self.usage + event.usage
+            self.tell_screen(LiveStatus())
+        elif isinstance(event, e.RepairRound):
+            self.set_live(f"repair round {event.round}: {len(event.findings)} errors sent back to the model")
+        elif isinstance(event, e.Retrying):
+            if isinstance(event, e.Retrying) and self.streaming:
+                self.stream_plan = {**(self.stream_plan or self.document.plan), "subtasks": []}
+                self.tell_screen(DocumentChanged())
+            self.notify(f"Retrying: {event.failure.message}", markup=False)
+
+    _call_label = "working"
+
+    def action_refine(self) -> None:
+        from .screens.refine import RefineScreen
+
+        index = self._selected()
+        if index is None or self._guard_streaming():
+            self.notify("Select a subtask in the plan workspace first.", markup=False)
+            return
+        if not self._need_claude():
+            return
+        self.push_screen(RefineScreen(index))
+
+    def action_review(self) -> None:
+        from .screens.review import ReviewScreen
+
+        if self._guard_streaming():
+            return
+        if not self.document.plan.get("subtasks"):
+            self.notify("There are no subtasks to review yet.", markup=False)
+            return
+        self.push_screen(ReviewScreen())
+
+    def action_export(self) -> None:
+        from .screens.export import ExportScreen
+
+        if self._guard_streaming():
+            return
+        self.validate_now()
+        self.push_screen(ExportScreen())
+
+    # --- command palette --------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for title, help_text, action in self.COMMAND_ENTRIES:
+            yield SystemCommand(title, help_text, lambda action=action: self.run_action(action))
+        yield from (c for c in super().get_system_commands(screen) if c.title not in {"Quit", "Keys"})
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group in ("claude", "validate", "autosave"):
+            self.streaming = False
+            self.live = ""
+            error = event.worker.error
+            self.notify(f"Internal error in {event.worker.group}: {label(repr(error), 200)}. Your work is kept.",
+                        severity="error", markup=False, timeout=15)
+            self.tell_screen(DocumentChanged())
+
+
+def _get(data: Any, tokens: tuple) -> Any:
+    for token in tokens:
+        if isinstance(data, dict) and isinstance(token, str):
+            data = data.get(token)
+        elif isinstance(data, list) and isinstance(token, int) and 0 <= token < len(data):
+            data = data[token]
+        else:
+            return None
+    return data
+
+
+def _when(stamp: str) -> str:
+    """"2026-11-23 18:45 UTC" from an RFC 3339 time stamp (as is when it does not parse)."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+    except (ValueError, AttributeError):
+        return label(stamp, 40)
+
+
+def _copy(value: Any) -> Any:
+    import copy
+
+    return copy.deepcopy(value)
+
+
+def _modal_types() -> tuple:
+    from textual.screen import ModalScreen
+
+    return (ModalScreen,)
+
+
+__all__ = ["DecomposerApp", "config_path"]

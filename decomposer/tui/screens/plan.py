@@ -1,0 +1,157 @@
+"""The plan workspace: header, subtask list, detail editor and findings."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList
+
+from ...findings import Finding
+from ..messages import DocumentChanged, FocusField, LiveStatus, ReportReady, SubtaskArrived
+from ..widgets.findings_panel import FindingsPanel
+from ..widgets.plan_header import PlanHeader
+from ..widgets.subtask_editor import FieldEdited, ItemAction, SubtaskEditor
+from ..widgets.subtask_list import SubtaskList
+
+
+def pointer_tokens(path: str) -> tuple:
+    return tuple(int(t) if t.isdigit() else t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:])
+
+
+class PlanScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "escape", "Cancel / back", id="cancel", show=False),
+        Binding("ctrl+l", "focus_list", "List", id="focus_list", show=False),
+        Binding("ctrl+j", "focus_findings", "Findings", id="focus_findings", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield PlanHeader(id="header")
+        with Horizontal(id="workspace"):
+            yield SubtaskList(id="subtasks")
+            yield SubtaskEditor(id="editor")
+        yield FindingsPanel(id="findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#subtasks", SubtaskList).border_title = "Subtasks"
+        self.query_one("#editor", SubtaskEditor).border_title = "Subtask"
+        self.refresh_all()
+        self.query_one("#subtasks", SubtaskList).focus()
+
+    # --- state -> widgets -----------------------------------------------------------------
+
+    @property
+    def selected_index(self) -> int | None:
+        return self.query_one("#subtasks", SubtaskList).selected_index
+
+    def refresh_all(self, structural: bool = True) -> None:
+        app = self.app
+        plan = app.plan
+        subtasks = plan.get("subtasks") if isinstance(plan.get("subtasks"), list) else []
+        listing = self.query_one("#subtasks", SubtaskList)
+        listing.show(subtasks, app.badges())
+        if listing.highlighted is None and subtasks:
+            listing.highlighted = 0
+        listing.border_subtitle = f"{len(subtasks)} · {'dependency' if listing.by_dependencies else 'plan'} order"
+        self._load_editor(structural)
+        self.refresh_header()
+        self.refresh_findings()
+
+    def _load_editor(self, structural: bool = True) -> None:
+        editor = self.query_one("#editor", SubtaskEditor)
+        index = self.selected_index
+        subtasks = self.app.plan.get("subtasks") or []
+        subtask = subtasks[index] if index is not None and index < len(subtasks) else None
+        if structural or editor.index != index:
+            editor.load(index, subtask)
+        editor.disabled = self.app.streaming
+        editor.border_title = f"Subtask {subtask.get('id')}" if isinstance(subtask, dict) and isinstance(
+            subtask.get("id"), str) and len(subtask["id"]) < 20 else "Subtask"
+
+    def refresh_header(self) -> None:
+        self.query_one("#header", PlanHeader).show(**self.app.header_state())
+
+    def refresh_findings(self) -> None:
+        report = self.app.report
+        findings: list[Finding] = report.findings if report is not None else []
+        self.query_one("#findings", FindingsPanel).show(findings, self.selected_index)
+
+    # --- app messages ---------------------------------------------------------------------
+
+    def on_document_changed(self, message: DocumentChanged) -> None:
+        self.refresh_all(message.structural)
+
+    def on_report_ready(self, _message: ReportReady) -> None:
+        self.query_one("#subtasks", SubtaskList).show(self.app.plan.get("subtasks") or [], self.app.badges())
+        self.refresh_header()
+        self.refresh_findings()
+
+    def on_live_status(self, _message: LiveStatus) -> None:
+        self.refresh_header()
+
+    def on_subtask_arrived(self, message: SubtaskArrived) -> None:
+        listing = self.query_one("#subtasks", SubtaskList)
+        listing.show(self.app.plan.get("subtasks") or [], self.app.badges())
+        if listing.highlighted is None:
+            listing.highlighted = 0
+            self._load_editor()
+        self.refresh_header()
+
+    # --- widgets -> app -------------------------------------------------------------------
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == "subtasks":
+            self._load_editor(structural=False)
+            self.refresh_findings()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "subtasks":
+            editor = self.query_one("#editor", SubtaskEditor)
+            self.call_after_refresh(editor.focus_tokens, ("title",))
+
+    def on_subtask_list_order_changed(self, _message) -> None:
+        self.refresh_all()
+
+    def on_field_edited(self, message: FieldEdited) -> None:
+        index = self.query_one("#editor", SubtaskEditor).index
+        if index is not None:
+            self.app.edit_field(index, message.tokens, message.value, message.delete)
+
+    def on_item_action(self, message: ItemAction) -> None:
+        index = self.query_one("#editor", SubtaskEditor).index
+        if index is None:
+            return
+        new_position = self.app.edit_list(index, message.list_tokens, message.index, message.action)
+        if new_position is not None:
+            editor = self.query_one("#editor", SubtaskEditor)
+            self.call_after_refresh(editor.focus_list, message.list_tokens, new_position)
+
+    def on_focus_field(self, message: FocusField) -> None:
+        tokens = pointer_tokens(message.path)
+        if len(tokens) >= 2 and tokens[0] == "subtasks" and isinstance(tokens[1], int):
+            listing = self.query_one("#subtasks", SubtaskList)
+            listing.select_index(tokens[1])
+            self._load_editor(structural=False)
+            editor = self.query_one("#editor", SubtaskEditor)
+            # The editor may have just rebuilt its fields: focus once they are mounted.
+            self.call_after_refresh(lambda: editor.focus_tokens(tokens[2:] or ("title",))
+                                    or editor.focus_tokens(("title",)))
+        elif tokens[:1] == ("title",) or tokens[:1] == ("task",) or tokens[:1] == ("context",):
+            self.app.action_task_screen()
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_escape(self) -> None:
+        if self.app.streaming:
+            self.app.action_cancel()
+        elif not isinstance(self.focused, SubtaskList):
+            self.action_focus_list()
+
+    def action_focus_list(self) -> None:
+        self.query_one("#subtasks", SubtaskList).focus()
+
+    def action_focus_findings(self) -> None:
+        self.query_one("#findings", FindingsPanel).focus()

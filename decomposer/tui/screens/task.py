@@ -1,0 +1,80 @@
+"""The task screen: the broad task, optional context (typed or attached files), the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static, TextArea
+
+from ..safe import label
+
+MAX_ATTACHMENT = 200_000
+
+
+class TaskScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.plan_screen", "Plan", id="task_back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="task-form"):
+            yield Static("Task · the broad task, as you would give it to a colleague", classes="section")
+            yield TextArea(id="task", soft_wrap=True, placeholder="e.g. Let users export the monthly report as CSV")
+            yield Static("Context · constraints, repository notes (optional)", classes="section")
+            yield TextArea(id="context", soft_wrap=True, placeholder="e.g. Django 5, CI on GitHub Actions")
+            with Horizontal(classes="row"):
+                yield Input(placeholder="path of a file to attach as context, then enter", id="attach", compact=True)
+            with Horizontal(classes="row", id="task-actions"):
+                yield Static("", id="model")
+                yield Button("Decompose (F5)", id="decompose", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load_from_plan()
+        self.query_one("#task", TextArea).focus()
+
+    def load_from_plan(self) -> None:
+        plan = self.app.plan
+        task = self.query_one("#task", TextArea)
+        context = self.query_one("#context", TextArea)
+        for area, key in ((task, "task"), (context, "context")):
+            value = plan.get(key) if isinstance(plan.get(key), str) else ""
+            if area.text != value:
+                with area.prevent(TextArea.Changed):
+                    area.load_text(value)
+        self.query_one("#model", Static).update(f"model: {label(self.app.model_name, 60)}")
+
+    def on_document_changed(self, _message) -> None:
+        self.load_from_plan()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        key = event.text_area.id
+        if key in ("task", "context"):
+            self.app.edit_plan_field(key, event.text_area.text)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "decompose":
+            self.app.action_decompose()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "attach" or not event.value.strip():
+            return
+        path = Path(event.value.strip()).expanduser()
+        try:
+            if path.stat().st_size > MAX_ATTACHMENT:
+                raise ValueError(f"larger than {MAX_ATTACHMENT:,} bytes")
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.app.notify(f"Cannot attach {label(str(path), 80)}: {label(reason, 120)}", severity="error", markup=False)
+            return
+        context = self.query_one("#context", TextArea)
+        block = f"--- {path.name} ---\n{text.rstrip()}\n"
+        context.load_text((context.text.rstrip() + "\n\n" if context.text.strip() else "") + block)
+        self.app.edit_plan_field("context", context.text)
+        event.input.value = ""
+        self.app.notify(f"Attached {label(path.name, 60)} ({len(text):,} characters)", markup=False)

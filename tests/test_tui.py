@@ -1,0 +1,396 @@
+"""The TUI, driven by Textual's Pilot through the fake Messages API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+
+import pytest
+
+from conftest import EXAMPLES, clean_plan
+from fakeapi import FakeMessagesAPI, FakeServer, ToolReply
+from test_engine import KEY, broken_input, plan_input, twelve_subtasks
+from decomposer.claude.config import Settings
+from decomposer.claude.tools import SUBMIT_PLAN, SUBMIT_REVIEW, SUBMIT_SUBTASKS
+from decomposer.document import PlanDocument
+from decomposer.drafts import DraftStore
+from decomposer.tui.app import DecomposerApp
+from decomposer.tui.screens.confirm import ConfirmScreen
+from decomposer.tui.screens.export import ExportScreen
+from decomposer.tui.screens.plan import PlanScreen
+from decomposer.tui.screens.refine import RefineScreen
+from decomposer.tui.screens.review import ReviewScreen
+from decomposer.tui.screens.task import TaskScreen
+
+HOSTILE = "[/bar] [link=https://evil.example]click[/link] [bold]x \x1b[31mred\x1b[0m " + "w" * 300
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("DECOMPOSER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DECOMPOSER_CONFIG_DIR", str(tmp_path / "config"))
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "DECOMPOSER_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def api(env, monkeypatch):
+    fake = FakeMessagesAPI()
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        yield fake
+
+
+def make_app(plan: dict | None = None, path=None, **kwargs) -> DecomposerApp:
+    document = PlanDocument(copy.deepcopy(plan), path) if plan is not None else PlanDocument.new()
+    kwargs.setdefault("restore_drafts", False)
+    return DecomposerApp(document, settings=Settings(stream_retry_delay=0), **kwargs)
+
+
+async def settle(pilot, app, seconds: float = 0.3) -> None:
+    """Let workers finish, then the debounced validation (0.12 s) run."""
+    await pilot.pause(seconds)
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.25)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def notifications(app) -> str:
+    return " | ".join(n.message for n in app._notifications)
+
+
+# --- decomposition ----------------------------------------------------------------------------
+
+async def test_type_a_task_decompose_and_watch_subtasks_arrive(api):
+    api.replies.append(ToolReply(SUBMIT_PLAN, twelve_subtasks(), delay=0.001))
+    app = make_app()
+    arrived: dict[int, int] = {}  # message id -> index (a hook may see one message twice)
+    async with app.run_test(size=(100, 30), message_hook=lambda m: arrived.setdefault(id(m), m.index)
+                            if type(m).__name__ == "SubtaskArrived" else None) as pilot:
+        assert isinstance(app.screen, TaskScreen)
+        await pilot.press(*"Export the report as CSV")
+        await pilot.press("f5")
+        await settle(pilot, app, 0.5)
+        assert isinstance(app.screen, PlanScreen)
+        assert list(arrived.values()) == list(range(12))
+        assert [s["id"] for s in app.document.plan["subtasks"]] == [f"S{n}" for n in range(1, 13)]
+        assert app.document.plan["task"] == "Export the report as CSV"
+        listing = app.screen.query_one("#subtasks")
+        assert listing.option_count == 12
+        assert app.report is not None and app.report.readiness.total == 12
+        assert "in" in app.header_state()["usage"]
+        body = api.requests[0].body
+        assert body["messages"][0]["content"][0]["text"].count("Export the report as CSV") == 1
+
+
+async def test_escape_cancels_and_keeps_what_arrived(api):
+    api.replies.append(ToolReply(SUBMIT_PLAN, twelve_subtasks(), delay=0.003))
+    app = make_app({**clean_plan(), "subtasks": []} | {"task": "Export CSV"})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f5")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if app.stream_plan and len(app.stream_plan["subtasks"]) >= 3:
+                break
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not app.streaming
+        kept = app.document.plan["subtasks"]
+        assert 3 <= len(kept) < 12 and kept[0]["id"] == "S1"
+        assert "Cancelled" in notifications(app)
+        # the draft was autosaved with what arrived
+        await pilot.pause(0.8)
+        assert DraftStore().list()
+
+
+async def test_repair_rounds_are_shown(api):
+    api.replies += [ToolReply(SUBMIT_PLAN, broken_input()), ToolReply(SUBMIT_PLAN, plan_input())]
+    app = make_app({"version": 1, "id": "p", "title": "T", "task": "Export CSV", "subtasks": []})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f5")
+        await settle(pilot, app, 0.5)
+        assert any(s.startswith("repair round 1: 3 errors") for s in app.activity)
+        assert app.report.errors == []
+
+
+async def test_no_key_says_how_to_set_one_and_everything_else_works(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        assert "ANTHROPIC_API_KEY" in notifications(app) and "ANTHROPIC_BASE_URL" in notifications(app)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert not isinstance(app.screen, RefineScreen)
+        await pilot.press("a")  # add a subtask still works
+        await pilot.pause()
+        assert len(app.document.plan["subtasks"]) == 3
+
+
+# --- editing ----------------------------------------------------------------------------------
+
+async def test_edit_a_field_and_see_findings_update_then_undo_redo(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.report.findings == []
+        editor = app.screen.query_one("#editor")
+        statement = editor._fields_by_tokens[("acceptance", 0, "statement")]
+        statement.focus()
+        await pilot.press("end", *" and it is fast")
+        await settle(pilot, app)
+        rules = {f.rule for f in app.report.findings}
+        assert rules == {"vague-language"}
+        assert app.screen.query_one("#findings").option_count == 1
+        assert app.badges()[0] == "warning"
+        await pilot.press("ctrl+z")
+        await settle(pilot, app)
+        assert app.report.findings == []
+        assert statement.value == clean_plan()["subtasks"][0]["acceptance"][0]["statement"]
+        await pilot.press("ctrl+y")
+        await settle(pilot, app)
+        assert statement.value.endswith("and it is fast")
+
+
+async def test_selecting_a_finding_jumps_to_its_field(env):
+    plan = clean_plan()
+    plan["subtasks"][1]["pause_boundaries"][0]["trigger"] = "If needed"
+    app = make_app(plan)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        findings = app.screen.query_one("#findings")
+        findings.focus()
+        findings.highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#subtasks").selected_index == 1
+        assert getattr(app.focused, "tokens", None) == ("pause_boundaries", 0, "trigger")
+
+
+async def test_add_duplicate_move_delete_subtasks_and_list_items(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")  # duplicate S1
+        await pilot.pause()
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S3", "S2"]
+        await pilot.press("J")  # move the copy down
+        await pilot.pause()
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S2", "S3"]
+        await pilot.press("d")
+        await pilot.pause()
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S2"]
+        editor = app.screen.query_one("#editor")
+        editor._fields_by_tokens[("input_state", "preconditions", 0)].focus()
+        await pilot.press("alt+n")
+        await pilot.pause()
+        assert app.screen.query_one("#editor").index is not None
+        index = app.screen.query_one("#editor").index
+        assert app.document.plan["subtasks"][index]["input_state"]["preconditions"][1] == ""
+        assert getattr(app.focused, "tokens", None) == ("input_state", "preconditions", 1)
+        await pilot.press(*"the staging database is reachable")
+        await pilot.press("alt+up")
+        await pilot.pause()
+        assert app.document.plan["subtasks"][index]["input_state"]["preconditions"][0] == "the staging database is reachable"
+
+
+async def test_dependency_cycles_are_refused_immediately(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        editor = app.screen.query_one("#editor")
+        editor._fields_by_tokens[("depends_on",)].focus()
+        await pilot.press(*"S2")
+        await pilot.pause()
+        assert app.document.plan["subtasks"][0]["depends_on"] == ["S"]  # "S" was applied, "S2" refused
+        assert "cycle" in notifications(app) and "S1 → S2 → S1" in notifications(app)
+
+
+# --- refine, review, export -------------------------------------------------------------------
+
+def _parts():
+    base = clean_plan()["subtasks"][0]
+    return [dict(copy.deepcopy(base), id="S1.1", title="Write the header row"),
+            dict(copy.deepcopy(base), id="S1.2", title="Write the line rows")]
+
+
+async def test_refine_accept_shows_a_diff_and_replaces_the_subtask(api):
+    api.replies.append(ToolReply(SUBMIT_SUBTASKS, {"subtasks": _parts(), "note": "header and rows apart"}))
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, RefineScreen)
+        await pilot.press("enter")  # the first preset: split
+        await settle(pilot, app)
+        diff = str(app.screen.query_one("#diff").content)
+        assert '+    "title": "Write the header row",' in diff and '-  "id": "S1",' in diff
+        await pilot.press("ctrl+a")
+        await settle(pilot, app)
+        assert isinstance(app.screen, PlanScreen)
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1.1", "S1.2", "S2"]
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S2"]
+
+
+async def test_refine_reject_leaves_the_plan_alone(api):
+    api.replies.append(ToolReply(SUBMIT_SUBTASKS, {"subtasks": _parts(), "note": "n"}))
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        app.screen.query_one("#instruction").focus()
+        await pilot.press(*"make it two parts", "enter")
+        await settle(pilot, app)
+        assert "make it two parts" in api.requests[0].body["messages"][0]["content"][0]["text"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S2"]
+        assert not app.document.dirty
+
+
+async def test_review_mode_incomplete_first_approve_and_model_review(api):
+    plan = clean_plan()
+    plan["subtasks"][1]["acceptance"][0]["statement"] = "the page is fast"
+    api.replies.append(ToolReply(SUBMIT_REVIEW, {"findings": [
+        {"subtask": "S1", "field": "acceptance", "message": "passes on an empty file", "hint": "check rows"}]}))
+    app = make_app(plan)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.screen.index == 1  # the subtask with a warning comes first
+        await pilot.press("n")  # to S1, which is clean
+        await pilot.press("a")
+        await pilot.pause()
+        review = app.document.plan["subtasks"][0]["review"]
+        assert review["status"] == "approved" and review["by"] and review["at"].endswith("Z")
+        await pilot.press("m")
+        await settle(pilot, app)
+        assert [f.rule for f in app.model_findings] == ["model-review"]
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"rows are not checked", "enter")
+        await pilot.pause()
+        assert app.document.plan["subtasks"][app.screen.index]["review"]["status"] == "changes_requested"
+
+
+async def test_export_is_blocked_by_errors_then_allowed(env):
+    plan = clean_plan()
+    plan["subtasks"][0]["depends_on"] = ["S9"]
+    app = make_app(plan)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert "blocked by 1 errors" in str(app.screen.query_one("#blockers").content)
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        assert "refused" in notifications(app)
+        assert not list(env.glob("*.json"))
+        await pilot.press("escape")
+        await pilot.pause()
+        app.document.set_field(("subtasks", 0, "depends_on"), None, delete=True)
+        app.document_changed()
+        await settle(pilot, app)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert "Ready" in str(app.screen.query_one("#blockers").content)
+        await pilot.press("ctrl+e")
+        await settle(pilot, app)
+        written = list(env.glob("*.json"))
+        assert len(written) == 1 and json.loads(written[0].read_text())["subtasks"][0]["id"] == "S1"
+
+
+# --- files and safety -------------------------------------------------------------------------
+
+async def test_save_autosave_and_restore(env):
+    path = env / "plan.json"
+    path.write_text(json.dumps(clean_plan(), indent=2))
+    app = make_app(clean_plan(), path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#editor")._fields_by_tokens[("title",)].focus()
+        await pilot.press("end", *" now")
+        await pilot.pause(1.0)  # autosave is debounced
+        await app.workers.wait_for_complete()
+    assert json.loads(path.read_text())["subtasks"][0]["title"] == "Write the CSV serializer"
+    info = DraftStore().find_for(path)
+    assert info is not None
+    app = DecomposerApp(PlanDocument.open(path), settings=Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.document.plan["subtasks"][0]["title"] == "Write the CSV serializer now"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert json.loads(path.read_text())["subtasks"][0]["title"] == "Write the CSV serializer now"
+        assert DraftStore().find_for(path) is None
+
+
+async def test_quit_with_unsaved_changes_asks_first(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_code in (0, None)
+
+
+# --- untrusted text ---------------------------------------------------------------------------
+
+async def test_markup_and_escapes_in_task_and_model_output_stay_literal(api):
+    hostile = plan_input()
+    hostile["title"] = HOSTILE
+    hostile["subtasks"][0]["title"] = HOSTILE
+    hostile["subtasks"][0]["goal"] = "x" * 50_000
+    api.replies.append(ToolReply(SUBMIT_PLAN, hostile))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one("#task").load_text(HOSTILE)
+        app.edit_plan_field("task", HOSTILE)
+        await pilot.press("f5")
+        await settle(pilot, app, 0.5)
+        assert app.document.plan["subtasks"][0]["title"] == HOSTILE
+        app.screen.query_one("#subtasks").highlighted = 0
+        await pilot.pause()
+        screen_text = app.export_screenshot()
+        assert "\x1b[31m" not in screen_text and "[/bar]" in screen_text and "[bold]" in screen_text
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "[link=https://evil.example]" in app.export_screenshot()
+
+
+async def test_opening_a_plan_is_not_an_edit(env):
+    """Fields report their initial values when mounted; none of that may reach the
+    document (it once marked the plan dirty and warned about a cycle it already had)."""
+    app = DecomposerApp(PlanDocument.open(EXAMPLES / "flawed.json"), settings=Settings(), restore_drafts=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        for _ in range(4):
+            await pilot.press("down")
+            await pilot.pause(0.1)
+        assert not app.document.dirty and not app.document.can_undo
+        assert "cycle" not in notifications(app)
