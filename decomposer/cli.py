@@ -17,6 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="decomposer",
         description="Decompose a broad task into subtasks an agent can be trusted with, and check plans.",
+        epilog="Without a command, decomposer opens the TUI: decomposer [PLAN.json] [--task TEXT] [--model M].",
     )
     parser.add_argument("--version", action="version", version=f"decomposer {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from .exporters.names import safe_filename
+from .names import safe_filename
 from .files import unwritable_text_pointer, write_plan
 from .graph import cycle_with
 from .loading import load_plan

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .exporters.names import slugify
+from .names import slugify
 from .files import write_atomic
 from .loading import PlanLoadError, load_plan, parse_plan
 

@@ -34,7 +34,7 @@ from decomposer.exporters import (
 )
 from decomposer.exporters import markdown as markdown_exporter
 from decomposer.exporters.md import block, code_span, fenced, inline, yaml_value
-from decomposer.exporters.names import WINDOWS_RESERVED, safe_filename, slugify
+from decomposer.names import WINDOWS_RESERVED, safe_filename, slugify
 from decomposer.files import dump_plan
 from decomposer.loading import parse_plan
 from decomposer.text import one_line

@@ -31,6 +31,9 @@ def test_wheel_contains_schema_prompts_and_data(wheel):
     assert "decomposer/_resources/schemas/plan.schema.json" in names
     assert "decomposer/_resources/prompts/README.md" in names
     assert "decomposer/data/requirement-smells.json" in names
+    assert "decomposer/data/prices.json" in names
+    assert "decomposer/tui/app.tcss" in names
+    assert {"decomposer/_resources/prompts/system.md", "decomposer/_resources/schemas/model-review.schema.json"} <= names
     assert not any(name.startswith(("tests/", "examples/")) for name in names)
 
 

@@ -17,7 +17,7 @@ def shell_blocks() -> list[str]:
 
 def test_start_and_test_commands_are_first_and_ci_runs_the_test_command():
     start, tests = shell_blocks()[:2]
-    assert start.startswith("python3 -m venv") and start.endswith("decomposer check examples/*.json")
+    assert start.startswith("python3 -m venv") and start.endswith("decomposer examples/db-migration.json")
     assert tests.startswith("python3 -m venv") and tests.endswith("pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert tests in ci, ".ci/run must run the README's test command verbatim"

@@ -394,3 +394,28 @@ async def test_opening_a_plan_is_not_an_edit(env):
             await pilot.pause(0.1)
         assert not app.document.dirty and not app.document.can_undo
         assert "cycle" not in notifications(app)
+
+
+async def test_bindings_can_be_remapped_by_id_in_the_config_file(env):
+    app = DecomposerApp(PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False,
+                        config={"keymap": {"review": "ctrl+g"}})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f8")
+        await pilot.pause()
+        assert not isinstance(app.screen, ReviewScreen)
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_every_palette_action_exists(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for needed in ("Decompose task", "Refine subtask", "Export plan", "Review mode", "Save", "Undo"):
+            assert needed in titles
+        for _, _, action in DecomposerApp.COMMAND_ENTRIES:
+            name = action.split("(")[0]
+            assert hasattr(app, f"action_{name}"), name

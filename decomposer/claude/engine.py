@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..findings import ERROR, WARNING, Finding, pointer
+from ..names import safe_filename
 from ..validate import Report, validate_plan
 from . import failures, prompts, tools
 from .config import Settings
@@ -96,18 +96,6 @@ class Outcome:
 
 def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-_SLUG_DROP = re.compile(r"[^a-z0-9]+")
-
-
-def slug(text: str, limit: int = 48) -> str:
-    """A plan id from a title: lower-case ASCII letters, digits and hyphens."""
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    value = _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")[:limit].strip("-")
-    return value or "plan"
 
 
 class Engine:
@@ -199,7 +187,7 @@ class Engine:
         """A contract plan from the model's tool input: decomposer fills what it owns."""
         plan: dict[str, Any] = {"version": 1}
         title = tool_input.get("title") if isinstance(tool_input.get("title"), str) else ""
-        plan["id"] = slug(title or task[:60])
+        plan["id"] = safe_filename(title or task[:60], 48)
         plan["title"] = title or "Untitled plan"
         plan["task"] = task
         model_context = tool_input.get("context")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..files import dump_plan
 from . import Exporter
-from .names import safe_filename
+from ..names import safe_filename
 
 
 def default_name(plan: dict) -> str:

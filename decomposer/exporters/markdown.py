@@ -20,7 +20,7 @@ from ..graph import dependency_order, first_positions, subtask_items
 from ..validate import validate_plan
 from . import Exporter
 from .md import as_text, block, code_span, fenced, front_matter, inline
-from .names import safe_filename
+from ..names import safe_filename
 
 README = "README.md"
 _VALID_ID = re.compile(r"^S[0-9]+(\.[0-9]+)*$")

@@ -37,6 +37,7 @@ from .safe import label
 INLINE_VALIDATION_LIMIT = 60
 VALIDATE_DELAY = 0.12
 AUTOSAVE_DELAY = 0.6
+FIRST_VALIDATION_DELAY = 0.05
 
 
 class DecomposerApp(App):
@@ -44,6 +45,8 @@ class DecomposerApp(App):
     CSS_PATH = str(Path(__file__).resolve().parent / "app.tcss")
     TITLE = "decomposer"
     ENABLE_COMMAND_PALETTE = True
+    # Named screens are built on first use, so only the first one costs start-up time.
+    SCREENS = {"task": lambda: _screen("task"), "plan": lambda: _screen("plan")}
 
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="help"),
@@ -100,6 +103,8 @@ class DecomposerApp(App):
         self.validator_lock = threading.Lock()
         self.report: Report | None = None
         self.report_revision = -1
+        self._badges: dict[int, str] = {}
+        self._badges_for: Report | None = None
         self.usage = Usage()
         self.live = ""
         self.activity: collections.deque[str] = collections.deque(maxlen=200)
@@ -123,17 +128,23 @@ class DecomposerApp(App):
         return self.settings.model
 
     def badges(self) -> dict[int, str]:
+        """Badge per subtask index from the latest report. While a newer one is being
+        computed the previous badges stay (a stale badge for a moment beats the whole
+        list flickering to "unchecked" on every keystroke)."""
         report = self.report
-        subtasks = self.plan.get("subtasks") or []
-        if report is None or self.report_revision != self.document.revision or self.streaming:
+        if report is None or self.streaming:
             return {}
-        worst: dict[int, str] = {}
-        for finding in report.findings:
-            index = finding.subtask_index
-            if index is not None and worst.get(index) != "error":
-                worst[index] = "error" if finding.severity == "error" else "warning"
-        delegable = set(report.readiness.delegable_indexes)
-        return {i: worst.get(i) or ("delegable" if i in delegable else "held") for i in range(len(subtasks))}
+        if self._badges_for is not report:
+            worst: dict[int, str] = {}
+            for finding in report.findings:
+                index = finding.subtask_index
+                if index is not None and worst.get(index) != "error":
+                    worst[index] = "error" if finding.severity == "error" else "warning"
+            delegable = set(report.readiness.delegable_indexes)
+            self._badges = {i: worst.get(i) or ("delegable" if i in delegable else "held")
+                            for i in range(report.readiness.total)}
+            self._badges_for = report
+        return self._badges
 
     def header_state(self) -> dict:
         report = self.report if self.report_revision == self.document.revision else None
@@ -170,17 +181,15 @@ class DecomposerApp(App):
     # --- start-up ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from .screens.plan import PlanScreen
-        from .screens.task import TaskScreen
-
-        self.install_screen(TaskScreen(), "task")
-        self.install_screen(PlanScreen(), "plan")
         keymap = self.config.get("keymap") if isinstance(self.config.get("keymap"), dict) else {}
         if keymap:
             self.set_keymap({str(k): str(v) for k, v in keymap.items()})
         has_subtasks = bool(self.document.plan.get("subtasks"))
         self.push_screen("plan" if has_subtasks and not self.start_task else "task")
-        self.validate_now()
+        # After the first frame and off the event loop: the first validation loads the
+        # schema validators, which takes a quarter of a second.
+        self.set_timer(FIRST_VALIDATION_DELAY,
+                       lambda: self._validate_in_thread(self.document.plan, self.document.revision))
         if self.config_problem:
             self.notify(self.config_problem, title="Config file ignored", severity="error", markup=False)
         if self.restore_drafts:
@@ -363,17 +372,21 @@ class DecomposerApp(App):
     # --- actions: navigation ----------------------------------------------------------------
 
     def _plan_screen(self):
+        """The workspace, if it has been shown yet."""
+        screen = self._installed_screens.get("plan")
         from .screens.plan import PlanScreen
 
-        screen = self.get_screen("plan")
         return screen if isinstance(screen, PlanScreen) else None
 
+    def _showing(self, name: str) -> bool:
+        return self._installed_screens.get(name) is self.screen
+
     def action_task_screen(self) -> None:
-        if self.screen is not self.get_screen("task") and not isinstance(self.screen, _modal_types()):
+        if not self._showing("task") and not isinstance(self.screen, _modal_types()):
             self.switch_screen("task")
 
     def action_plan_screen(self) -> None:
-        if self.screen is not self.get_screen("plan") and not isinstance(self.screen, _modal_types()):
+        if not self._showing("plan") and not isinstance(self.screen, _modal_types()):
             self.switch_screen("plan")
 
     def action_help(self) -> None:
@@ -688,6 +701,16 @@ def _copy(value: Any) -> Any:
     import copy
 
     return copy.deepcopy(value)
+
+
+def _screen(name: str) -> Screen:
+    if name == "task":
+        from .screens.task import TaskScreen
+
+        return TaskScreen()
+    from .screens.plan import PlanScreen
+
+    return PlanScreen()
 
 
 def _modal_types() -> tuple:

@@ -16,8 +16,16 @@ from ..widgets.subtask_editor import FieldEdited, ItemAction, SubtaskEditor
 from ..widgets.subtask_list import SubtaskList
 
 
+def _editor_title(subtask) -> str:
+    sid = subtask.get("id") if isinstance(subtask, dict) else None
+    return f"Subtask {sid}" if isinstance(sid, str) and sid.isprintable() and len(sid) < 20 else "Subtask"
+
+
 def pointer_tokens(path: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:])
+
+
+EDITOR_FOLLOW_DELAY = 0.05
 
 
 class PlanScreen(Screen):
@@ -26,6 +34,8 @@ class PlanScreen(Screen):
         Binding("ctrl+l", "focus_list", "List", id="focus_list", show=False),
         Binding("ctrl+j", "focus_findings", "Findings", id="focus_findings", show=False),
     ]
+
+    _follow_timer = None
 
     def compose(self) -> ComposeResult:
         yield PlanHeader(id="header")
@@ -68,8 +78,7 @@ class PlanScreen(Screen):
         if structural or editor.index != index:
             editor.load(index, subtask)
         editor.disabled = self.app.streaming
-        editor.border_title = f"Subtask {subtask.get('id')}" if isinstance(subtask, dict) and isinstance(
-            subtask.get("id"), str) and len(subtask["id"]) < 20 else "Subtask"
+        editor.border_title = _editor_title(subtask)
 
     def refresh_header(self) -> None:
         self.query_one("#header", PlanHeader).show(**self.app.header_state())
@@ -82,12 +91,19 @@ class PlanScreen(Screen):
     # --- app messages ---------------------------------------------------------------------
 
     def on_document_changed(self, message: DocumentChanged) -> None:
-        self.refresh_all(message.structural)
+        if message.structural:
+            self.refresh_all()
+        # Typing: the field shows the text already; the list, the header and the findings
+        # follow with the report (debounced), so a keystroke costs no layout pass here.
 
     def on_report_ready(self, _message: ReportReady) -> None:
         self.query_one("#subtasks", SubtaskList).show(self.app.plan.get("subtasks") or [], self.app.badges())
         self.refresh_header()
         self.refresh_findings()
+        editor = self.query_one("#editor", SubtaskEditor)
+        if not editor.disabled and editor.index is not None and editor.index == self.selected_index:
+            subtask = (self.app.plan.get("subtasks") or [None])[editor.index]
+            editor.border_title = _editor_title(subtask)
 
     def on_live_status(self, _message: LiveStatus) -> None:
         self.refresh_header()
@@ -104,8 +120,17 @@ class PlanScreen(Screen):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option_list.id == "subtasks":
-            self._load_editor(structural=False)
-            self.refresh_findings()
+            # The list moves at once; the editor and findings follow once the cursor
+            # rests (as in lazygit or k9s): holding an arrow key never waits for the
+            # editor to redraw at every row.
+            if self._follow_timer is not None:
+                self._follow_timer.stop()
+            self._follow_timer = self.set_timer(EDITOR_FOLLOW_DELAY, self._follow_selection)
+
+    def _follow_selection(self) -> None:
+        self._follow_timer = None
+        self._load_editor(structural=False)
+        self.refresh_findings()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "subtasks":

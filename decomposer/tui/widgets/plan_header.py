@@ -12,8 +12,14 @@ from ..safe import label
 class PlanHeader(Static):
     DEFAULT_CLASSES = "plan-header"
 
+    _shown: tuple | None = None
+
     def show(self, *, title: str, path: str | None, dirty: bool, model: str, usage: str,
              readiness: tuple[int, int] | None, errors: int, warnings: int, live: str) -> None:
+        state = (title, path, dirty, model, usage, readiness, errors, warnings, live)
+        if state == self._shown:
+            return  # an update would cost a layout pass on every keystroke
+        self._shown = state
         parts: list[Content | str] = [Content.styled(label(title or "Untitled plan", 80), "bold")]
         file_text = label(path, 60) if path else "unsaved"
         parts.append(Content.styled(f"  {file_text}{' •' if dirty else ''}", "dim"))

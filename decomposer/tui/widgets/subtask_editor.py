@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Select, Static, Switch, TextArea
+from textual.widgets import Button, Input, Static, TextArea
+
+from .choice import Choice
 
 from ..safe import label
 
@@ -90,12 +92,15 @@ class AreaField(TextArea, _Field):
     pass
 
 
-class ChoiceField(Select, _Field):
+class ChoiceField(Choice, _Field):
     pass
 
 
-class FlagField(Switch, _Field):
-    pass
+class FlagField(Choice, _Field):
+    """true / false, as a Choice (a Switch animates, costing several repaints)."""
+
+    def __init__(self) -> None:
+        super().__init__(["true", "false"], allow_blank=False)
 
 
 class AddButton(Button):
@@ -104,7 +109,21 @@ class AddButton(Button):
         self.list_tokens = list_tokens
 
 
+def _show(widget: Widget, visible: bool) -> None:
+    """Toggle only on change: every toggle costs a layout pass."""
+    if widget.display != visible:
+        widget.display = visible
+
+
+class ItemGroup(Vertical):
+    """One item of a list (a precondition, a criterion, ...): shown or hidden, reused."""
+
+
 class SubtaskEditor(VerticalScroll):
+    """Built once, then reused: each list keeps a pool of item groups, grown when a
+    subtask has more items than any before and hidden beyond the current count, so
+    moving between subtasks only swaps values (mounting widgets costs far more)."""
+
     BINDINGS = [
         Binding("alt+n", "item('add')", "Add item", id="add_item"),
         Binding("alt+x", "item('remove')", "Remove item", id="remove_item"),
@@ -115,48 +134,16 @@ class SubtaskEditor(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.index: int | None = None
-        self._shape: tuple | None = None
         self._loading = False
+        self._built = False
         self._fields_by_tokens: dict[tuple, Widget] = {}
         self._subtask: Any = None
+        self._pools: dict[tuple, Vertical] = {}
+        self._groups: dict[tuple, list[ItemGroup]] = {key: [] for key in LISTS}
         self._tool_filled: Static | None = None
+        self._empty: Static | None = None
 
     # --- building -------------------------------------------------------------------------
-
-    @staticmethod
-    def shape(subtask: dict) -> tuple:
-        state = subtask.get("input_state") if isinstance(subtask.get("input_state"), dict) else {}
-        criteria = subtask.get("acceptance") if isinstance(subtask.get("acceptance"), list) else []
-        methods = tuple(_get(c, ("verify", "method")) for c in criteria)
-        boundaries = subtask.get("pause_boundaries") if isinstance(subtask.get("pause_boundaries"), list) else []
-        return (
-            len(state.get("preconditions") or []) if isinstance(state.get("preconditions"), list) else -1,
-            len(state.get("artifacts") or []) if isinstance(state.get("artifacts"), list) else -1,
-            methods, len(boundaries), "review" in subtask,
-        )
-
-    def load(self, index: int | None, subtask: Any) -> None:
-        """Show ``subtask`` (at ``index``); None clears the editor."""
-        self.index = index
-        self._subtask = subtask
-        if not isinstance(subtask, dict):
-            self._shape = None
-            self._fields_by_tokens = {}
-            self._tool_filled = None
-            self.remove_children()
-            self.mount(Static("No subtask selected. Press a in the list to add one.", classes="empty"))
-            return
-        shape = self.shape(subtask)
-        if shape != self._shape:
-            # Widgets are built with their values; the old ones go away asynchronously,
-            # which is why fields have no DOM ids (a lookup table finds them instead).
-            self._shape = shape
-            self.remove_children()
-            self._fields_by_tokens = {}
-            self.mount_all(self._build(subtask))
-        else:
-            self._fill(subtask)
-        self._show_tool_filled(subtask)
 
     def _row(self, caption: str, widget: Widget) -> Horizontal:
         return Horizontal(Static(caption, classes="caption"), widget, classes="row")
@@ -167,27 +154,56 @@ class SubtaskEditor(VerticalScroll):
         return field
 
     def _input(self, tokens: tuple, placeholder: str = "", kind: str = "text") -> TextField:
-        field = TextField(_text(_get(self._subtask, tokens)), placeholder=placeholder, compact=True,
-                          type="integer" if kind == "int" else "text")
+        # No built-in validation: it toggles CSS classes on every value, which costs a
+        # layout pass; the contract checks report problems instead.
+        field = TextField(placeholder=placeholder, compact=True, validate_on=(),
+                          restrict=r"-?[0-9]*" if kind == "int" else None)
         field.kind = kind
         return self._register(field, tokens)
 
     def _area(self, tokens: tuple, placeholder: str = "") -> AreaField:
-        area = AreaField(_text(_get(self._subtask, tokens)), soft_wrap=True, compact=True, placeholder=placeholder,
-                         classes="area", highlight_cursor_line=False)
+        area = AreaField(soft_wrap=True, compact=True, placeholder=placeholder, classes="area",
+                         highlight_cursor_line=False)
         return self._register(area, tokens)
 
     def _choice(self, tokens: tuple, name: str) -> ChoiceField:
-        value = _get(self._subtask, tokens)
-        wanted = value if isinstance(value, str) and value in ENUMS[name] else Select.NULL
         # Blank is always allowed: a missing or unknown value shows blank (the findings
         # say why) rather than pretending to hold the first option.
-        select = ChoiceField([(v, v) for v in ENUMS[name]], allow_blank=True, compact=True, prompt="(none)",
-                             value=wanted)
+        select = ChoiceField(ENUMS[name])
         return self._register(select, tokens)
 
-    def _build(self, subtask: dict) -> list[Widget]:
-        shape = self._shape
+    def _group(self, list_tokens: tuple, j: int) -> ItemGroup:
+        """The widgets of item ``j`` of a list."""
+        if list_tokens == ("acceptance",):
+            base = ("acceptance", j)
+            rows = [
+                self._row(f"Criterion {j + 1}", self._input(base + ("statement",), "Observable outcome")),
+                self._row("  verify by", self._choice(base + ("verify", "method"), "method")),
+                self._row("  reviewer", self._input(base + ("verify", "reviewer"), "a role")),
+                self._row("  command", self._input(base + ("verify", "command"), "pytest -q tests/x")),
+                self._row("  exit code", self._input(base + ("verify", "expect_exit"), "0", "int")),
+                self._row("  output ~", self._input(base + ("verify", "expect_output"), "regex")),
+                self._row("  timeout s", self._input(base + ("verify", "timeout_s"), "", "int")),
+            ]
+            rows[2].add_class("review-only")
+            for row in rows[3:]:
+                row.add_class("command-only")
+        elif list_tokens == ("pause_boundaries",):
+            base = ("pause_boundaries", j)
+            rows = [
+                self._row(f"Trigger {j + 1}", self._input(base + ("trigger",), "When about to …")),
+                self._row("  action", self._choice(base + ("action",), "action")),
+                self._row("  question", self._input(base + ("question",))),
+                self._row("  reason", self._input(base + ("reason",))),
+            ]
+        else:
+            caption = "Precondition" if list_tokens[-1] == "preconditions" else "Artifact"
+            rows = [self._row(f"{caption} {j + 1}", self._input(list_tokens + (j,)))]
+        group = ItemGroup(*rows)
+        group.rows = rows  # its children, usable before it is mounted
+        return group
+
+    def _build(self) -> list[Widget]:
         widgets: list[Widget] = [
             self._row("Id", self._input(("id",), "S1")),
             self._row("Title", self._input(("title",), "Imperative, as on a ticket")),
@@ -195,37 +211,24 @@ class SubtaskEditor(VerticalScroll):
             Static("Input state · where it starts", classes="section"),
             self._row("Summary", self._area(("input_state", "summary"), "What exists before work begins")),
         ]
-        for name, count, caption in (("preconditions", shape[0], "Precondition"), ("artifacts", shape[1], "Artifact")):
-            for j in range(max(count, 0)):
-                widgets.append(self._row(f"{caption} {j + 1}", self._input(("input_state", name, j))))
-            widgets.append(AddButton(("input_state", name), f"+ {caption.lower()}"))
-        widgets.append(Static("Acceptance · how done is checked", classes="section"))
-        for j, method in enumerate(shape[2]):
-            base = ("acceptance", j)
-            widgets.append(self._row(f"Criterion {j + 1}", self._input(base + ("statement",), "Observable outcome")))
-            widgets.append(self._row("  verify by", self._choice(base + ("verify", "method"), "method")))
-            if method == "review":
-                widgets.append(self._row("  reviewer", self._input(base + ("verify", "reviewer"), "a role")))
-            else:
-                widgets.append(self._row("  command", self._input(base + ("verify", "command"), "pytest -q tests/x")))
-                widgets.append(self._row("  exit code", self._input(base + ("verify", "expect_exit"), "0", "int")))
-                widgets.append(self._row("  output ~", self._input(base + ("verify", "expect_output"), "regex")))
-                widgets.append(self._row("  timeout s", self._input(base + ("verify", "timeout_s"), "", "int")))
-        widgets.append(AddButton(("acceptance",), "+ criterion"))
-        widgets.append(Static("Pause boundaries · when to stop and ask", classes="section"))
-        for j in range(shape[3]):
-            base = ("pause_boundaries", j)
-            widgets.append(self._row(f"Trigger {j + 1}", self._input(base + ("trigger",), "When about to …")))
-            widgets.append(self._row("  action", self._choice(base + ("action",), "action")))
-            widgets.append(self._row("  question", self._input(base + ("question",))))
-            widgets.append(self._row("  reason", self._input(base + ("reason",))))
-        widgets.append(AddButton(("pause_boundaries",), "+ boundary"))
+        sections = {
+            ("input_state", "preconditions"): (None, "+ precondition"),
+            ("input_state", "artifacts"): (None, "+ artifact"),
+            ("acceptance",): ("Acceptance · how done is checked", "+ criterion"),
+            ("pause_boundaries",): ("Pause boundaries · when to stop and ask", "+ boundary"),
+        }
+        for list_tokens, (heading, add_text) in sections.items():
+            if heading:
+                widgets.append(Static(heading, classes="section"))
+            pool = Vertical(classes="item-pool")
+            self._pools[list_tokens] = pool
+            widgets.append(pool)
+            widgets.append(AddButton(list_tokens, add_text))
         widgets.append(Static("Autonomy and risk", classes="section"))
         widgets.append(self._row("Autonomy", self._choice(("autonomy",), "autonomy")))
         widgets.append(self._row("Stakes", self._choice(("risk", "stakes"), "stakes")))
         widgets.append(self._row("Verification", self._choice(("risk", "verification_cost"), "verification_cost")))
-        reversible = FlagField(value=_get(subtask, ("risk", "reversible")) is not False)
-        widgets.append(self._row("Reversible", self._register(reversible, ("risk", "reversible"))))
+        widgets.append(self._row("Reversible", self._register(FlagField(), ("risk", "reversible"))))
         widgets.append(Static("Planning", classes="section"))
         widgets.append(self._row("Depends on", self._input(("depends_on",), "S1, S2", "ids")))
         widgets.append(self._row("Estimate", self._choice(("estimate",), "estimate")))
@@ -237,42 +240,87 @@ class SubtaskEditor(VerticalScroll):
         widgets.append(self._tool_filled)
         return widgets
 
-    def _fill(self, subtask: dict) -> None:
+    def load(self, index: int | None, subtask: Any) -> None:
+        """Show ``subtask`` (at ``index``); None shows a hint instead."""
+        self.index = index
+        self._subtask = subtask
+        first = not self._built
+        if first:
+            self._built = True
+            self._empty = Static("No subtask selected. Press a in the list to add one.", classes="empty")
+            self.mount(self._empty, *self._build())
+        has_subtask = isinstance(subtask, dict)
+        for child in self.children:
+            _show(child, (child is self._empty) != has_subtask)
+        if not has_subtask:
+            return
         self._loading = True
         try:
-            for field in self._fields():
-                value = _get(subtask, field.tokens)
-                with field.prevent(Input.Changed, TextArea.Changed, Select.Changed, Switch.Changed):
-                    if isinstance(field, TextField):
-                        text = _text(value)
-                        if field.value != text:
-                            field.value = text
-                    elif isinstance(field, AreaField):
-                        text = _text(value)
-                        if field.text != text:
-                            field.load_text(text)
-                    elif isinstance(field, ChoiceField):
-                        wanted = value if isinstance(value, str) and value in ENUMS.get(field.tokens[-1], ()) else Select.NULL
-                        if field.value != wanted:
-                            field.value = wanted
-                    elif isinstance(field, FlagField):
-                        wanted = value is not False
-                        if field.value != wanted:
-                            field.value = wanted
+            grown = False
+            for list_tokens in LISTS:
+                items = _get(subtask, list_tokens)
+                grown |= self._size_pool(list_tokens, len(items) if isinstance(items, list) else 0, items)
+            self._fill(subtask)
         finally:
             self._loading = False
+        if grown or first:
+            # Values set before mounting are re-applied once mounted (what a widget shows
+            # on mount is not always what it was given before).
+            self.call_after_refresh(self._refill)
+        self._show_tool_filled(subtask)
+
+    def _refill(self) -> None:
+        if isinstance(self._subtask, dict):
+            self._fill(self._subtask)
+
+    def _size_pool(self, list_tokens: tuple, count: int, items: Any) -> bool:
+        """Show ``count`` groups, mounting more if needed; True if any were mounted."""
+        groups = self._groups[list_tokens]
+        grown = len(groups) < count
+        while len(groups) < count:
+            group = self._group(list_tokens, len(groups))
+            groups.append(group)
+            self._pools[list_tokens].mount(group)
+        for j, group in enumerate(groups):
+            _show(group, j < count)
+            if list_tokens == ("acceptance",) and j < count:
+                method = _get(items[j], ("verify", "method"))
+                for row in group.rows:
+                    if row.has_class("review-only"):
+                        _show(row, method == "review")
+                    elif row.has_class("command-only"):
+                        _show(row, method != "review")
+        return grown
+
+    def _fill(self, subtask: dict) -> None:
+        for tokens, field in self._fields_by_tokens.items():
+            value = _get(subtask, tokens)
+            with field.prevent(Input.Changed, TextArea.Changed):
+                if isinstance(field, TextField):
+                    text = _text(value)
+                    if field.value != text:
+                        field.value = text
+                        field.cursor_position = 0  # show the start of a long value
+                elif isinstance(field, AreaField):
+                    text = _text(value)
+                    if field.text != text:
+                        field.load_text(text)
+                elif isinstance(field, FlagField):
+                    field.value = "false" if value is False else "true"
+                elif isinstance(field, ChoiceField):
+                    field.value = value if isinstance(value, str) else None
 
     def _show_tool_filled(self, subtask: dict) -> None:
+        extra = []
+        tracker = subtask.get("tracker")
+        if isinstance(tracker, dict):
+            extra.append(f"Ticket: {label(tracker.get('system', ''), 20)} {label(tracker.get('key', ''), 40)} "
+                         f"{label(tracker.get('url', ''), 100)}")
+        evidence = subtask.get("evidence")
+        if isinstance(evidence, list) and evidence:
+            passed = sum(1 for e in evidence if isinstance(e, dict) and e.get("passed") is True)
+            extra.append(f"Evidence: {passed}/{len(evidence)} checks passed")
         if self._tool_filled is not None:
-            extra = []
-            tracker = subtask.get("tracker")
-            if isinstance(tracker, dict):
-                extra.append(f"Ticket: {label(tracker.get('system', ''), 20)} {label(tracker.get('key', ''), 40)} "
-                             f"{label(tracker.get('url', ''), 100)}")
-            evidence = subtask.get("evidence")
-            if isinstance(evidence, list) and evidence:
-                passed = sum(1 for e in evidence if isinstance(e, dict) and e.get("passed") is True)
-                extra.append(f"Evidence: {passed}/{len(evidence)} checks passed")
             self._tool_filled.update("\n".join(extra))
 
     def _fields(self) -> list:
@@ -284,14 +332,14 @@ class SubtaskEditor(VerticalScroll):
         if self._loading or self.index is None:
             return
         kind, tokens = field.kind, field.tokens
+        if isinstance(field, FlagField):
+            self.post_message(FieldEdited(tokens, raw == "true"))
+            return
         if isinstance(field, ChoiceField):
-            if raw is Select.NULL:
+            if raw is None:
                 self.post_message(FieldEdited(tokens, None, delete=True))
             else:
                 self.post_message(FieldEdited(tokens, raw))
-            return
-        if isinstance(field, FlagField):
-            self.post_message(FieldEdited(tokens, bool(raw)))
             return
         text = raw
         optional = tokens[-1] in {"artifacts", "expect_output", "timeout_s", "expect_exit", "question", "reason",
@@ -325,15 +373,10 @@ class SubtaskEditor(VerticalScroll):
         if isinstance(event.text_area, AreaField):
             self._edited(event.text_area, event.text_area.text)
 
-    def on_select_changed(self, event: Select.Changed) -> None:
+    def on_choice_changed(self, event: Choice.Changed) -> None:
         event.stop()
-        if isinstance(event.select, ChoiceField):
-            self._edited(event.select, event.value)
-
-    def on_switch_changed(self, event: Switch.Changed) -> None:
-        event.stop()
-        if isinstance(event.switch, FlagField):
-            self._edited(event.switch, event.value)
+        if isinstance(event.choice, _Field):
+            self._edited(event.choice, event.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if isinstance(event.button, AddButton):
