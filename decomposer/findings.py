@@ -47,6 +47,19 @@ def pointer(*tokens: object) -> str:
     return "".join("/" + escape_pointer_token(token) for token in tokens)
 
 
+def value_at(data: object, tokens) -> object:
+    """The value at ``tokens`` (keys and list indexes) inside ``data``, or None when the
+    path does not exist or runs through a value of the wrong type."""
+    for token in tokens:
+        if isinstance(data, dict) and isinstance(token, str):
+            data = data.get(token)
+        elif isinstance(data, list) and isinstance(token, int) and not isinstance(token, bool) and 0 <= token < len(data):
+            data = data[token]
+        else:
+            return None
+    return data
+
+
 def _path_sort_key(path: str) -> tuple:
     # Numeric tokens sort as numbers so /acceptance/10 comes after /acceptance/2.
     return tuple(

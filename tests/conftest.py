@@ -80,5 +80,24 @@ def clean_plan() -> dict:
     return copy.deepcopy(_CLEAN_PLAN)
 
 
+def findings_for(plan, rule):
+    from decomposer.validate import validate_plan
+
+    return [f for f in validate_plan(plan).findings if f.rule == rule]
+
+
+def the_finding(plan, rule):
+    found = findings_for(plan, rule)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def assert_clean(plan):
+    from decomposer.validate import validate_plan
+
+    report = validate_plan(plan)
+    assert report.findings == [], report.findings
+
+
 def load_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from conftest import clean_plan
+from conftest import assert_clean, findings_for, the_finding, clean_plan
 from decomposer.checks import MAX_AUTONOMY
 from decomposer.findings import ERROR, WARNING
 from decomposer.validate import validate_plan
@@ -20,20 +20,6 @@ RANK = {name: rank for rank, name in enumerate(AUTONOMIES)}
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-def findings_for(plan, rule):
-    return [f for f in validate_plan(plan).findings if f.rule == rule]
-
-
-def the_finding(plan, rule):
-    found = findings_for(plan, rule)
-    assert len(found) == 1, found
-    return found[0]
-
-
-def assert_clean(plan):
-    report = validate_plan(plan)
-    assert report.findings == [], report.findings
 
 
 def make_subtask(sid, depends_on=None):

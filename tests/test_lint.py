@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import clean_plan
+from conftest import assert_clean, findings_for, the_finding, clean_plan
 from decomposer.findings import WARNING
 from decomposer.lint import SMELLS_FILE, lexicon
 from decomposer.resources import data_path
@@ -20,20 +20,6 @@ SMELLS = json.loads(data_path(SMELLS_FILE).read_text(encoding="utf-8"))
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-def findings_for(plan, rule):
-    return [f for f in validate_plan(plan).findings if f.rule == rule]
-
-
-def the_finding(plan, rule):
-    found = findings_for(plan, rule)
-    assert len(found) == 1, found
-    return found[0]
-
-
-def assert_clean(plan):
-    report = validate_plan(plan)
-    assert report.findings == [], report.findings
 
 
 # Where a text can go: (setter, JSON pointer, how the message names it).

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from ..findings import value_at
 from ..claude.config import ConfigError, Settings, config_path, has_credentials, read_config
 from ..claude.failures import CREDENTIALS_HINT
 from ..claude.usage import Usage
@@ -293,7 +294,7 @@ class DecomposerApp(App):
             return
         plan = self.document.plan
         subtask = plan["subtasks"][index]
-        current = _get(subtask, tokens)
+        current = value_at(subtask, tokens)
         if (not delete and current == value and type(current) is type(value)) or (delete and current is None):
             return  # a field reporting the value it was loaded with: not an edit
         if tokens == ("depends_on",) and not delete:
@@ -314,7 +315,7 @@ class DecomposerApp(App):
                     return
                 value = {"status": "pending", tokens[1]: value} if tokens[1] != "status" else {"status": value}
                 tokens = ("review",)
-        parent = _get(subtask, tokens[:-1])
+        parent = value_at(subtask, tokens[:-1])
         if delete:
             if not isinstance(parent, dict) or tokens[-1] not in parent:
                 return
@@ -343,7 +344,7 @@ class DecomposerApp(App):
         from .widgets.subtask_editor import LISTS
 
         base = ("subtasks", index, *list_tokens)
-        current = _get(self.document.plan["subtasks"][index], list_tokens)
+        current = value_at(self.document.plan["subtasks"][index], list_tokens)
         if action == "add":
             new_item = _copy(LISTS[list_tokens])
             if not isinstance(current, list):
@@ -674,17 +675,6 @@ class DecomposerApp(App):
             self.notify(f"Internal error in {event.worker.group}: {label(repr(error), 200)}. Your work is kept.",
                         severity="error", markup=False, timeout=15)
             self.tell_screen(DocumentChanged())
-
-
-def _get(data: Any, tokens: tuple) -> Any:
-    for token in tokens:
-        if isinstance(data, dict) and isinstance(token, str):
-            data = data.get(token)
-        elif isinstance(data, list) and isinstance(token, int) and 0 <= token < len(data):
-            data = data[token]
-        else:
-            return None
-    return data
 
 
 def _when(stamp: str) -> str:

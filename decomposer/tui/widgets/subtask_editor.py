@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Static, TextArea
 
 from .choice import Choice
 
+from ...findings import value_at
 from ..safe import label
 
 ENUMS = {
@@ -46,17 +47,6 @@ def list_position(tokens: tuple) -> tuple[tuple, int] | None:
         if tokens[:n] == list_tokens and len(tokens) > n and isinstance(tokens[n], int):
             return list_tokens, tokens[n]
     return None
-
-
-def _get(data: Any, tokens: tuple) -> Any:
-    for token in tokens:
-        if isinstance(data, dict) and isinstance(token, str):
-            data = data.get(token)
-        elif isinstance(data, list) and isinstance(token, int) and 0 <= token < len(data):
-            data = data[token]
-        else:
-            return None
-    return data
 
 
 def _text(value: Any) -> str:
@@ -258,7 +248,7 @@ class SubtaskEditor(VerticalScroll):
         try:
             grown = False
             for list_tokens in LISTS:
-                items = _get(subtask, list_tokens)
+                items = value_at(subtask, list_tokens)
                 grown |= self._size_pool(list_tokens, len(items) if isinstance(items, list) else 0, items)
             self._fill(subtask)
         finally:
@@ -284,7 +274,7 @@ class SubtaskEditor(VerticalScroll):
         for j, group in enumerate(groups):
             _show(group, j < count)
             if list_tokens == ("acceptance",) and j < count:
-                method = _get(items[j], ("verify", "method"))
+                method = value_at(items[j], ("verify", "method"))
                 for row in group.rows:
                     if row.has_class("review-only"):
                         _show(row, method == "review")
@@ -294,7 +284,7 @@ class SubtaskEditor(VerticalScroll):
 
     def _fill(self, subtask: dict) -> None:
         for tokens, field in self._fields_by_tokens.items():
-            value = _get(subtask, tokens)
+            value = value_at(subtask, tokens)
             with field.prevent(Input.Changed, TextArea.Changed):
                 if isinstance(field, TextField):
                     text = _text(value)
