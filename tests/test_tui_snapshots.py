@@ -44,8 +44,9 @@ async def _settle(pilot):
     await pilot.pause(0.3)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause(0.2)
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
+    for screen in pilot.app.screen_stack:
+        for widget in screen.query("Input, TextArea"):
+            widget.cursor_blink = False
     await pilot.pause()
 
 
