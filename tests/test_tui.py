@@ -419,3 +419,26 @@ async def test_every_palette_action_exists(env):
         for _, _, action in DecomposerApp.COMMAND_ENTRIES:
             name = action.split("(")[0]
             assert hasattr(app, f"action_{name}"), name
+
+
+async def test_an_unsaved_new_plan_is_offered_back_after_a_crash(env):
+    store = DraftStore()
+    plan = clean_plan()
+    store.save(store.key_for(None), plan, None)  # what autosave left behind
+    app = DecomposerApp(PlanDocument.new(), settings=Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.document.plan["subtasks"] == plan["subtasks"]
+
+
+async def test_start_with_a_task_decomposes_right_away(api):
+    api.replies.append(ToolReply(SUBMIT_PLAN, plan_input()))
+    app = make_app(start_task="Let users download the monthly report as CSV")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app, 0.8)
+        assert isinstance(app.screen, PlanScreen)
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S2"]
+        assert app.document.plan["task"] == "Let users download the monthly report as CSV"

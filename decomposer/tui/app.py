@@ -210,7 +210,11 @@ class DecomposerApp(App):
     def _offer_draft(self) -> None:
         from .screens.confirm import ConfirmScreen
 
-        info = self.drafts.find_for(self.document.path)
+        if self.document.path is not None:
+            info = self.drafts.find_for(self.document.path)
+        else:  # a new plan: the newest draft of an unsaved plan, if it holds anything
+            info = next((d for d in self.drafts.list() if d.source_path is None and d.key != self.draft_key
+                         and (d.subtask_count or d.title not in ("", "Untitled plan"))), None)
         if info is None:
             return
         where = label(str(self.document.path), 60) if self.document.path else "a new plan"
