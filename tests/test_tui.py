@@ -69,15 +69,20 @@ def notifications(app) -> str:
 async def test_type_a_task_decompose_and_watch_subtasks_arrive(api):
     api.replies.append(ToolReply(SUBMIT_PLAN, twelve_subtasks(), delay=0.001))
     app = make_app()
-    arrived: dict[int, int] = {}  # message id -> index (a hook may see one message twice)
-    async with app.run_test(size=(100, 30), message_hook=lambda m: arrived.setdefault(id(m), m.index)
-                            if type(m).__name__ == "SubtaskArrived" else None) as pilot:
+    seen: list = []  # the messages themselves (kept alive, so identity is meaningful)
+
+    def hook(message) -> None:
+        # a hook may see one message twice
+        if type(message).__name__ == "SubtaskArrived" and not any(m is message for m in seen):
+            seen.append(message)
+
+    async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
         assert isinstance(app.screen, TaskScreen)
         await pilot.press(*"Export the report as CSV")
         await pilot.press("f5")
         await settle(pilot, app, 0.5)
         assert isinstance(app.screen, PlanScreen)
-        assert list(arrived.values()) == list(range(12))
+        assert [m.index for m in seen] == list(range(12))
         assert [s["id"] for s in app.document.plan["subtasks"]] == [f"S{n}" for n in range(1, 13)]
         assert app.document.plan["task"] == "Export the report as CSV"
         listing = app.screen.query_one("#subtasks")
@@ -207,8 +212,11 @@ async def test_dependency_cycles_are_refused_immediately(env):
         editor._fields_by_tokens[("depends_on",)].focus()
         await pilot.press(*"S2")
         await pilot.pause()
-        assert app.document.plan["subtasks"][0]["depends_on"] == ["S"]  # "S" was applied, "S2" refused
-        assert "cycle" in notifications(app) and "S1 → S2 → S1" in notifications(app)
+        assert "depends_on" not in app.document.plan["subtasks"][0]  # nothing applied while typing
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "depends_on" not in app.document.plan["subtasks"][0]  # refused
+        assert notifications(app).count("cycle") == 1 and "S1 → S2 → S1" in notifications(app)
 
 
 # --- refine, review, export -------------------------------------------------------------------
@@ -442,3 +450,97 @@ async def test_start_with_a_task_decomposes_right_away(api):
         assert isinstance(app.screen, PlanScreen)
         assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S2"]
         assert app.document.plan["task"] == "Let users download the monthly report as CSV"
+
+
+# --- regressions from the TUI review ----------------------------------------------------------
+
+async def test_markup_in_an_id_or_model_name_cannot_crash_the_app(env):
+    plan = clean_plan()
+    plan["subtasks"][0]["id"] = "S[/bar]"
+    app = DecomposerApp(PlanDocument(plan), settings=Settings(model="claude-[/x]"), restore_drafts=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        editor = app.screen.query_one("#editor")
+        editor._fields_by_tokens[("id",)].focus()
+        await pilot.press("end", "[", "/")
+        await pilot.pause(0.3)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_control_characters_in_fields_are_shown_escaped_and_not_rewritten(env):
+    plan = clean_plan()
+    plan["subtasks"][0]["title"] = "Write \x1b]2;PWNED\x07 the \x1b[41mserializer"
+    plan["subtasks"][0]["goal"] = "Goal \u202e reversed"
+    plan["task"] = "Task \x1b[31m red"
+    app = DecomposerApp(PlanDocument(copy.deepcopy(plan)), settings=Settings(), restore_drafts=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        fields = app.screen.query_one("#editor")._fields_by_tokens
+        assert fields[("title",)].value == "Write \\x1b]2;PWNED\\x07 the \\x1b[41mserializer"
+        assert "\x1b" not in fields[("title",)].value and "\u202e" not in fields[("goal",)].text
+        await pilot.press("f2")
+        await pilot.pause(0.3)
+        assert "\x1b" not in app.screen.query_one("#task").text
+        assert "\x1b" not in app.export_screenshot()
+        assert app.document.plan == plan and not app.document.dirty  # showing is not editing
+
+
+async def test_quick_keys_act_on_what_the_list_shows(env):
+    plan = clean_plan()
+    app = make_app(plan)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("end", "d", "d")  # a double tap: delete S2, then S1
+        await pilot.pause()
+        assert app.is_running and app.document.plan["subtasks"] == []
+        await pilot.press("ctrl+z", "ctrl+z")
+        await pilot.pause()
+        await pilot.press("home", "c", "d")  # duplicate S1, then delete the copy
+        await pilot.pause()
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S2"]
+
+
+async def test_enter_on_the_list_then_typing_edits_the_subtask_shown(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("down", "enter")
+        await pilot.press("end", *"!!")
+        await pilot.pause(0.3)
+        assert app.document.plan["subtasks"][1]["title"] == "Add the download button!!"
+        assert app.document.plan["subtasks"][0]["title"] == "Write the CSV serializer"
+
+
+async def test_quitting_writes_the_draft_before_exit(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("a", "ctrl+q", "y")
+        await pilot.pause()
+    assert any(d.subtask_count == 3 for d in DraftStore().list())
+
+
+async def test_escape_on_the_restore_prompt_keeps_the_draft(env):
+    store = DraftStore()
+    store.save(store.key_for(None), clean_plan(), None)
+    app = DecomposerApp(PlanDocument.new(), settings=Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert len(DraftStore().list()) >= 1
+
+
+async def test_undo_in_a_dialog_text_box_leaves_the_plan_alone(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("tab", "ctrl+z")
+        await pilot.pause()
+        assert len(app.document.plan["subtasks"]) == 3

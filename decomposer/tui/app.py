@@ -31,11 +31,12 @@ from ..drafts import DraftStore
 from ..incremental import IncrementalValidator
 from ..validate import Report
 from .messages import DocumentChanged, LiveStatus, ReportReady, SubtaskArrived
-from .safe import label
+from .safe import label, shows_as
 
 # Plans up to this size are validated on the event loop (a few milliseconds); larger
 # ones in a thread.
 INLINE_VALIDATION_LIMIT = 60
+MULTILINE_FIELDS = ("goal", "summary")
 VALIDATE_DELAY = 0.12
 AUTOSAVE_DELAY = 0.6
 FIRST_VALIDATION_DELAY = 0.05
@@ -148,7 +149,8 @@ class DecomposerApp(App):
         return self._badges
 
     def header_state(self) -> dict:
-        report = self.report if self.report_revision == self.document.revision else None
+        fresh = self.report_revision == self.document.revision and not self.streaming
+        report = self.report if fresh else None
         usage = self.usage.describe(self.model_name) if self.usage.total_tokens else "no model calls yet"
         return {
             "title": self.plan.get("title") if isinstance(self.plan.get("title"), str) else "",
@@ -214,7 +216,7 @@ class DecomposerApp(App):
             info = self.drafts.find_for(self.document.path)
         else:  # a new plan: the newest draft of an unsaved plan, if it holds anything
             info = next((d for d in self.drafts.list() if d.source_path is None and d.key != self.draft_key
-                         and (d.subtask_count or d.title not in ("", "Untitled plan"))), None)
+                         and _has_content(self.drafts, d)), None)
         if info is None:
             return
         where = label(str(self.document.path), 60) if self.document.path else "a new plan"
@@ -227,16 +229,26 @@ class DecomposerApp(App):
                 self.draft_key = info.key
                 self.document_changed()
                 self.notify("Draft restored; save to keep it (ctrl+s).", markup=False)
-            else:
+            elif restore is False:
                 self.drafts.discard(info.key)
+            # escape (None): not now; the draft stays for next time
 
-        self.push_screen(ConfirmScreen(question, yes="Restore", no="Discard"), answer)
+        self.push_screen(ConfirmScreen(question + " (escape: ask again next time)", yes="Restore", no="Discard"),
+                         answer)
 
     # --- changes ----------------------------------------------------------------------------
 
     def document_changed(self, structural: bool = True) -> None:
-        """After every edit: tell the screen, validate soon, autosave soon."""
-        self.tell_screen(DocumentChanged(structural))
+        """After every edit: update the screen, validate soon, autosave soon. The
+        workspace is updated at once, so a second key pressed right away (d d, c d,
+        J J J) acts on what the list now shows."""
+        plan_screen = self._plan_screen()
+        if structural and plan_screen is not None and plan_screen is self.screen:
+            plan_screen.refresh_all()
+            if self.focused is None or not self.focused.display or not self.focused.is_mounted:
+                plan_screen.action_focus_list()
+        else:
+            self.tell_screen(DocumentChanged(structural))
         self._schedule_validation()
         self._schedule_autosave()
 
@@ -277,6 +289,14 @@ class DecomposerApp(App):
         if self.document.dirty or self.streaming:
             self._autosave(plan)
 
+    def _save_draft_now(self) -> None:
+        """On the way out: write the draft on this thread, so it is on disk before exit."""
+        if self.document.dirty or self.streaming:
+            try:
+                self.drafts.save(self.draft_key, self.plan, self.document.path)
+            except OSError:
+                pass  # nothing more can be done on the way out; the message below says so
+
     @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
     def _autosave(self, plan: dict) -> None:
         try:
@@ -301,6 +321,8 @@ class DecomposerApp(App):
         current = value_at(subtask, tokens)
         if (not delete and current == value and type(current) is type(value)) or (delete and current is None):
             return  # a field reporting the value it was loaded with: not an edit
+        if not delete and isinstance(value, str) and shows_as(current, value, tokens[-1] in MULTILINE_FIELDS):
+            return  # the escaped display of a value with control characters, unchanged
         if tokens == ("depends_on",) and not delete:
             cycle = self.document.would_create_cycle(index, value)
             if cycle:
@@ -328,10 +350,11 @@ class DecomposerApp(App):
         self.document.set_field(("subtasks", index, *tokens), value, delete=delete)
         self.document_changed(structural=tokens[-1] == "method")
 
-    def edit_plan_field(self, key: str, value: str) -> None:
+    def edit_plan_field(self, key: str, value: str, multiline: bool = False) -> None:
         if self._guard_streaming():
             return
-        if self.document.plan.get(key, "") == value:
+        current = self.document.plan.get(key, "")
+        if current == value or shows_as(current, value, multiline):
             return
         if key == "context" and not value:
             if "context" in self.document.plan:
@@ -386,13 +409,19 @@ class DecomposerApp(App):
     def _showing(self, name: str) -> bool:
         return self._installed_screens.get(name) is self.screen
 
+    def _show(self, name: str) -> None:
+        if isinstance(self.screen, _modal_types()):
+            return
+        while len(self.screen_stack) > 1 and self.screen not in self._installed_screens.values():
+            self.pop_screen()  # review mode: leave it rather than stack screens
+        if not self._showing(name):
+            self.switch_screen(name)
+
     def action_task_screen(self) -> None:
-        if not self._showing("task") and not isinstance(self.screen, _modal_types()):
-            self.switch_screen("task")
+        self._show("task")
 
     def action_plan_screen(self) -> None:
-        if not self._showing("plan") and not isinstance(self.screen, _modal_types()):
-            self.switch_screen("plan")
+        self._show("plan")
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -402,8 +431,17 @@ class DecomposerApp(App):
 
     # --- actions: editing -------------------------------------------------------------------
 
+    def _in_dialog(self, action: str) -> bool:
+        """In a dialog, undo/redo belong to the text box there, not to the plan below."""
+        if isinstance(self.screen, _modal_types()):
+            handler = getattr(self.focused, f"action_{action}", None)
+            if handler is not None:
+                handler()
+            return True
+        return False
+
     def action_undo(self) -> None:
-        if self._guard_streaming():
+        if self._in_dialog("undo") or self._guard_streaming():
             return
         if self.document.undo():
             self.document_changed()
@@ -411,7 +449,7 @@ class DecomposerApp(App):
             self.notify("Nothing to undo.", markup=False)
 
     def action_redo(self) -> None:
-        if self._guard_streaming():
+        if self._in_dialog("redo") or self._guard_streaming():
             return
         if self.document.redo():
             self.document_changed()
@@ -419,14 +457,22 @@ class DecomposerApp(App):
             self.notify("Nothing to redo.", markup=False)
 
     def _selected(self) -> int | None:
-        screen = self._plan_screen()
-        return screen.selected_index if screen is not None else None
+        """The subtask the user is on: the one in review mode, else the list's."""
+        from .screens.review import ReviewScreen
+
+        if isinstance(self.screen, ReviewScreen):
+            index = self.screen.index
+        else:
+            screen = self._plan_screen()
+            index = screen.selected_index if screen is not None else None
+        subtasks = self.document.plan.get("subtasks") or []
+        return index if index is not None and 0 <= index < len(subtasks) else None
 
     def _select(self, index: int) -> None:
         screen = self._plan_screen()
         if screen is not None:
-            screen.refresh_all()
             screen.query_one("#subtasks").select_index(index)
+            screen.flush_follow()
 
     def action_add_subtask(self) -> None:
         if self._guard_streaming():
@@ -434,7 +480,7 @@ class DecomposerApp(App):
         selected = self._selected()
         index = self.document.add_subtask(after=selected)
         self.document_changed()
-        self.call_after_refresh(self._select, index)
+        self._select(index)
 
     def action_delete_subtask(self) -> None:
         index = self._selected()
@@ -452,7 +498,7 @@ class DecomposerApp(App):
             return
         new_index = self.document.duplicate_subtask(index)
         self.document_changed()
-        self.call_after_refresh(self._select, new_index)
+        self._select(new_index)
 
     def action_move_subtask(self, delta: int) -> None:
         index = self._selected()
@@ -463,7 +509,7 @@ class DecomposerApp(App):
             return
         new_index = self.document.move_subtask(index, delta)
         self.document_changed()
-        self.call_after_refresh(self._select, new_index)
+        self._select(new_index)
 
     # --- actions: files ---------------------------------------------------------------------
 
@@ -479,8 +525,17 @@ class DecomposerApp(App):
         default = str(self.document.path or Path.cwd() / f"{self.document.plan.get('id') or 'plan'}.json")
 
         def chosen(value: str | None) -> None:
-            if value:
-                self._save(Path(value).expanduser())
+            if not value:
+                return
+            path = Path(value).expanduser()
+            if path.exists() and (self.document.path is None or path.resolve() != self.document.path.resolve()):
+                from .screens.confirm import ConfirmScreen
+
+                self.push_screen(ConfirmScreen(f"{label(str(path), 80)} exists. Replace it with this plan?",
+                                               yes="Replace", no="Cancel"),
+                                 lambda yes: self._save(path) if yes else None)
+            else:
+                self._save(path)
 
         self.push_screen(PromptScreen("Save the plan as", default, "Save"), chosen)
 
@@ -496,6 +551,7 @@ class DecomposerApp(App):
             return False
         self.drafts.discard(self.draft_key)
         self.draft_key = self.drafts.key_for(self.document.path)
+        self._schedule_validation()  # saving stamps updated_at: a new revision to report on
         self.notify(f"Saved {label(str(path), 80)}", markup=False)
         self.tell_screen(LiveStatus())
         return True
@@ -509,7 +565,7 @@ class DecomposerApp(App):
 
         def answer(quit_anyway: bool | None) -> None:
             if quit_anyway:
-                self.autosave_now()
+                self._save_draft_now()
                 self.exit()
 
         question = ("There are unsaved changes. Quit anyway? The draft stays in the autosave folder "
@@ -549,6 +605,21 @@ class DecomposerApp(App):
             return
         if not self._need_claude():
             return
+        existing = len(self.document.plan.get("subtasks") or [])
+        if existing and not getattr(self, "_replace_confirmed", False):
+            from .screens.confirm import ConfirmScreen
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self._replace_confirmed = True
+                    try:
+                        self.action_decompose()
+                    finally:
+                        self._replace_confirmed = False
+
+            self.push_screen(ConfirmScreen(f"Decompose again and replace the {existing} subtasks? "
+                                           "(ctrl+z brings them back)", yes="Replace", no="Keep"), answer)
+            return
         context = self.document.plan.get("context") if isinstance(self.document.plan.get("context"), str) else None
         self.streaming = True
         self.stream_plan = {**self.document.plan, "subtasks": []}
@@ -568,7 +639,9 @@ class DecomposerApp(App):
         try:
             outcome = await engine.decompose(task, context)
         except asyncio.CancelledError:
-            self._finish_stream(engine.draft, "Cancelled: the subtasks that arrived are kept as a draft.")
+            arrived = len((engine.draft or {}).get("subtasks") or [])
+            self._finish_stream(engine.draft, f"Cancelled: the {arrived} subtasks that arrived are kept (ctrl+z to undo)."
+                                if arrived else "Cancelled before any subtask arrived; the plan is unchanged.")
             raise
         if outcome.status == FAILED:
             kept = f" {len(outcome.plan['subtasks'])} subtasks that arrived are kept." if outcome.plan else ""
@@ -639,8 +712,11 @@ class DecomposerApp(App):
         from .screens.refine import RefineScreen
 
         index = self._selected()
-        if index is None or self._guard_streaming():
-            self.notify("Select a subtask in the plan workspace first.", markup=False)
+        if self._guard_streaming():
+            return
+        if index is None:
+            self.notify("There is no subtask to refine: decompose the task (F5) or add one (a)." if not
+                        self.document.plan.get("subtasks") else "Select a subtask first.", markup=False)
             return
         if not self._need_claude():
             return
@@ -679,6 +755,17 @@ class DecomposerApp(App):
             self.notify(f"Internal error in {event.worker.group}: {label(repr(error), 200)}. Your work is kept.",
                         severity="error", markup=False, timeout=15)
             self.tell_screen(DocumentChanged())
+
+
+def _has_content(drafts: DraftStore, info) -> bool:
+    """A new plan's draft worth offering: it has subtasks or a task."""
+    if info.subtask_count:
+        return True
+    try:
+        plan = drafts.load(info.key)
+    except (OSError, ValueError):
+        return False
+    return isinstance(plan.get("task"), str) and bool(plan["task"].strip())
 
 
 def _when(stamp: str) -> str:

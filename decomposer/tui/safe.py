@@ -30,3 +30,16 @@ def literal(text: object, limit: int = MAX_BLOCK) -> Content:
 
 def styled(text: object, style: str, limit: int = MAX_LABEL) -> Content:
     return Content.styled(label(text, limit), style)
+
+
+def field_text(value: str, multiline: bool = False) -> str:
+    """What an editable field shows for ``value``: control characters (and, on one line,
+    newlines and tabs) as visible escapes, so a plan cannot drive the terminal through an
+    input box. Editing such a field keeps the escapes as typed text."""
+    text = terminal_safe(value)
+    return text if multiline else text.replace("\n", "\\n").replace("\t", "\\t")
+
+
+def shows_as(value: object, text: str, multiline: bool = False) -> bool:
+    """Whether a field showing ``text`` is just showing ``value`` (no edit made)."""
+    return isinstance(value, str) and field_text(value, multiline) == text

@@ -11,10 +11,13 @@ from textual.widgets import Button, Static
 from ..safe import literal
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(ModalScreen[bool | None]):
+    """Dismisses with True (y), False (n) or None (escape: neither, not now)."""
+
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+        Binding("n", "answer(False)", "No", id="confirm_no"),
+        Binding("escape", "answer(None)", "Not now", id="confirm_escape"),
     ]
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
@@ -34,5 +37,5 @@ class ConfirmScreen(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
 
-    def action_answer(self, value: bool) -> None:
+    def action_answer(self, value: bool | None) -> None:
         self.dismiss(value)

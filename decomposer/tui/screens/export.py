@@ -21,7 +21,8 @@ from ..safe import label, literal
 class ExportScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="export_close"),
-        Binding("ctrl+e", "export", "Export", id="export_run"),
+        # priority: the destination box would otherwise take ctrl+e (end of line)
+        Binding("ctrl+e", "export", "Export", id="export_run", priority=True),
     ]
 
     def __init__(self) -> None:

@@ -40,8 +40,14 @@ class HelpScreen(ModalScreen[None]):
                 if not isinstance(binding, Binding):
                     continue
                 keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-                table.add_row(where, keys.replace(",", " "), binding.description or binding.action, binding.id or "")
+                keys = keys.replace(",", " ").replace("question_mark", "?")
+                table.add_row(where, keys, binding.description or binding.action, binding.id or "")
         table.add_row("everywhere", "ctrl+p", "Command palette: every action by name", "")
+        for where, keys, what in (("a ◀ choice ▶", "left right space", "change the value"),
+                                  ("refine dialog", "ctrl+a / escape", "accept / reject the proposal"),
+                                  ("export dialog", "ctrl+e / escape", "write / close"),
+                                  ("questions", "y / n / escape", "yes / no / not now")):
+            table.add_row(where, keys, what, "")
         table.focus()
 
     def action_dismiss_help(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -16,9 +18,13 @@ from ..widgets.subtask_editor import FieldEdited, ItemAction, SubtaskEditor
 from ..widgets.subtask_list import SubtaskList
 
 
+_PLAIN_ID = re.compile(r"S[0-9]+(\.[0-9]+)*")
+
+
 def _editor_title(subtask) -> str:
+    """Border titles are markup: only an id of the contract's plain form goes in one."""
     sid = subtask.get("id") if isinstance(subtask, dict) else None
-    return f"Subtask {sid}" if isinstance(sid, str) and sid.isprintable() and len(sid) < 20 else "Subtask"
+    return f"Subtask {sid}" if isinstance(sid, str) and len(sid) < 20 and _PLAIN_ID.fullmatch(sid) else "Subtask"
 
 
 def pointer_tokens(path: str) -> tuple:
@@ -85,7 +91,7 @@ class PlanScreen(Screen):
 
     def refresh_findings(self) -> None:
         report = self.app.report
-        findings: list[Finding] = report.findings if report is not None else []
+        findings: list[Finding] = report.findings if report is not None and not self.app.streaming else []
         self.query_one("#findings", FindingsPanel).show(findings, self.selected_index)
 
     # --- app messages ---------------------------------------------------------------------
@@ -110,7 +116,9 @@ class PlanScreen(Screen):
 
     def on_subtask_arrived(self, message: SubtaskArrived) -> None:
         listing = self.query_one("#subtasks", SubtaskList)
-        listing.show(self.app.plan.get("subtasks") or [], self.app.badges())
+        subtasks = self.app.plan.get("subtasks") or []
+        listing.show(subtasks, self.app.badges())
+        listing.border_subtitle = f"{len(subtasks)} so far"
         if listing.highlighted is None:
             listing.highlighted = 0
             self._load_editor()
@@ -134,8 +142,20 @@ class PlanScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "subtasks":
+            self.flush_follow()
             editor = self.query_one("#editor", SubtaskEditor)
             self.call_after_refresh(editor.focus_tokens, ("title",))
+
+    def flush_follow(self) -> None:
+        """Bring the editor to the highlighted subtask now (before it takes keystrokes)."""
+        if self._follow_timer is not None:
+            self._follow_timer.stop()
+            self._follow_selection()
+
+    def on_descendant_focus(self, event) -> None:
+        editor = self.query_one("#editor", SubtaskEditor)
+        if event.widget is not editor and editor in event.widget.ancestors:
+            self.flush_follow()
 
     def on_subtask_list_order_changed(self, _message) -> None:
         self.refresh_all()

@@ -41,7 +41,8 @@ def diff_lines(before: object, after: object) -> list[tuple[str, str]]:
 class RefineScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "reject", "Reject / close", id="refine_reject"),
-        Binding("ctrl+a", "accept", "Accept", id="refine_accept"),
+        # priority: the instruction box would otherwise take ctrl+a (start of line)
+        Binding("ctrl+a", "accept", "Accept", id="refine_accept", priority=True),
     ]
 
     def __init__(self, index: int) -> None:
@@ -105,6 +106,7 @@ class RefineScreen(ModalScreen[None]):
         if len(lines) > MAX_DIFF_LINES:
             shown.append(Content(f"… {len(lines) - MAX_DIFF_LINES} more lines"))
         self.query_one("#diff", Static).update(Content("\n").join(shown) if shown else Content("(no change)"))
+        self.query_one("#diff-box").focus()  # out of the instruction box: keys now scroll the diff
 
     def action_accept(self) -> None:
         if self.outcome is None:

@@ -91,7 +91,9 @@ class ReviewScreen(Screen):
         ))
         self.query_one("#review-subtask", Static).update(literal(self._describe(subtask)))
         findings = [f for f in (app.report.findings if app.report else []) if f.subtask_index == self.index]
-        findings += [f for f in getattr(app, "model_findings", []) if f.subtask_index == self.index]
+        # Model findings are matched by id: positions change when subtasks move.
+        sid = subtask.get("id") if isinstance(subtask, dict) else None
+        findings += [f for f in app.model_findings if sid is not None and f.subtask == sid]
         self.query_one("#review-findings", Static).update(self._findings(findings))
 
     @staticmethod

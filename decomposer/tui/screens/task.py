@@ -10,7 +10,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static, TextArea
 
-from ..safe import label
+from textual.content import Content
+
+from ..safe import field_text, label, shows_as
 
 MAX_ATTACHMENT = 200_000
 
@@ -22,6 +24,10 @@ class TaskScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="task-form"):
+            with Horizontal(classes="row"):
+                yield Static("Plan title ", classes="caption")
+                yield Input(id="plan-title", compact=True, placeholder="a short name for the plan",
+                            select_on_focus=False, validate_on=())
             yield Static("Task · the broad task, as you would give it to a colleague", classes="section")
             yield TextArea(id="task", soft_wrap=True, placeholder="e.g. Let users export the monthly report as CSV")
             yield Static("Context · constraints, repository notes (optional)", classes="section")
@@ -43,10 +49,15 @@ class TaskScreen(Screen):
         context = self.query_one("#context", TextArea)
         for area, key in ((task, "task"), (context, "context")):
             value = plan.get(key) if isinstance(plan.get(key), str) else ""
-            if area.text != value:
+            if not shows_as(value, area.text, multiline=True):
                 with area.prevent(TextArea.Changed):
-                    area.load_text(value)
-        self.query_one("#model", Static).update(f"model: {label(self.app.model_name, 60)}")
+                    area.load_text(field_text(value, multiline=True))
+        self.query_one("#model", Static).update(Content(f"model: {label(self.app.model_name, 60)}"))
+        title = self.query_one("#plan-title", Input)
+        value = plan.get("title") if isinstance(plan.get("title"), str) else ""
+        if not shows_as(value, title.value):
+            with title.prevent(Input.Changed):
+                title.value = field_text(value)
 
     def on_document_changed(self, _message) -> None:
         self.load_from_plan()
@@ -54,7 +65,11 @@ class TaskScreen(Screen):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         key = event.text_area.id
         if key in ("task", "context"):
-            self.app.edit_plan_field(key, event.text_area.text)
+            self.app.edit_plan_field(key, event.text_area.text, multiline=True)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "plan-title":
+            self.app.edit_plan_field("title", event.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "decompose":

@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from .choice import Choice
 
 from ...findings import value_at
-from ..safe import label
+from ..safe import field_text, label
 
 ENUMS = {
     "method": ["command", "review"],
@@ -146,7 +146,7 @@ class SubtaskEditor(VerticalScroll):
     def _input(self, tokens: tuple, placeholder: str = "", kind: str = "text") -> TextField:
         # No built-in validation: it toggles CSS classes on every value, which costs a
         # layout pass; the contract checks report problems instead.
-        field = TextField(placeholder=placeholder, compact=True, validate_on=(),
+        field = TextField(placeholder=placeholder, compact=True, validate_on=(), select_on_focus=False,
                           restrict=r"-?[0-9]*" if kind == "int" else None)
         field.kind = kind
         return self._register(field, tokens)
@@ -287,12 +287,12 @@ class SubtaskEditor(VerticalScroll):
             value = value_at(subtask, tokens)
             with field.prevent(Input.Changed, TextArea.Changed):
                 if isinstance(field, TextField):
-                    text = _text(value)
+                    text = field_text(_text(value))
                     if field.value != text:
                         field.value = text
                         field.cursor_position = 0  # show the start of a long value
                 elif isinstance(field, AreaField):
-                    text = _text(value)
+                    text = field_text(_text(value), multiline=True)
                     if field.text != text:
                         field.load_text(text)
                 elif isinstance(field, FlagField):
@@ -353,9 +353,22 @@ class SubtaskEditor(VerticalScroll):
         else:
             self.post_message(FieldEdited(tokens, text))
 
+    # Text applies as it is typed; ids, lists and numbers when the field is left or
+    # enter is pressed (a half-typed "S1, S" is not a dependency, and undo then takes
+    # the whole value back in one step).
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if isinstance(event.input, TextField):
+        if isinstance(event.input, TextField) and event.input.kind == "text":
+            self._edited(event.input, event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if isinstance(event.input, TextField) and event.input.kind != "text":
+            self._edited(event.input, event.value)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        event.stop()
+        if isinstance(event.input, TextField) and event.input.kind != "text":
             self._edited(event.input, event.value)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:

@@ -43,8 +43,8 @@ def dependency_order(subtasks: list) -> list[int]:
 class SubtaskList(OptionList):
     BINDINGS = [
         Binding("a", "app.add_subtask", "Add", id="add_subtask"),
-        Binding("d", "app.delete_subtask", "Delete", id="delete_subtask"),
-        Binding("c", "app.duplicate_subtask", "Duplicate", id="duplicate_subtask"),
+        Binding("d", "app.delete_subtask", "Delete", id="delete_subtask", show=False),
+        Binding("c", "app.duplicate_subtask", "Duplicate", id="duplicate_subtask", show=False),
         Binding("K,shift+up", "app.move_subtask(-1)", "Move up", id="move_subtask_up", show=False),
         Binding("J,shift+down", "app.move_subtask(1)", "Move down", id="move_subtask_down", show=False),
         Binding("o", "toggle_order", "Order", id="toggle_order", show=False),
