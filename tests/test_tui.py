@@ -544,3 +544,16 @@ async def test_undo_in_a_dialog_text_box_leaves_the_plan_alone(env):
         await pilot.press("tab", "ctrl+z")
         await pilot.pause()
         assert len(app.document.plan["subtasks"]) == 3
+
+
+async def test_the_highlighted_findings_hint_is_shown_literally(env):
+    plan = clean_plan()
+    plan["subtasks"][1]["pause_boundaries"][0]["trigger"] = "If needed"
+    app = make_app(plan)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        findings = app.screen.query_one("#findings")
+        findings.focus()
+        findings.highlighted = 0
+        await pilot.pause()
+        assert "name an observable event" in str(findings.border_subtitle)

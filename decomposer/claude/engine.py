@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..findings import ERROR, WARNING, Finding, pointer
+from ..document import rfc3339, utc_now
 from ..names import safe_filename
 from ..validate import Report, validate_plan
 from . import failures, prompts, tools
@@ -95,7 +95,7 @@ class Outcome:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return rfc3339(utc_now())
 
 
 class Engine:

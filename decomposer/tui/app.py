@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import copy
 import threading
 import time
 from pathlib import Path
@@ -19,11 +20,11 @@ from typing import Any, Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from ..findings import value_at
-from ..claude.config import ConfigError, Settings, config_path, has_credentials, read_config
+from ..claude.config import ConfigError, Settings, has_credentials, read_config
 from ..claude.failures import CREDENTIALS_HINT
 from ..claude.usage import Usage
 from ..document import PlanDocument
@@ -373,7 +374,7 @@ class DecomposerApp(App):
         base = ("subtasks", index, *list_tokens)
         current = value_at(self.document.plan["subtasks"][index], list_tokens)
         if action == "add":
-            new_item = _copy(LISTS[list_tokens])
+            new_item = copy.deepcopy(LISTS[list_tokens])
             if not isinstance(current, list):
                 self.document.set_field(base, [new_item])
                 position = 0
@@ -594,7 +595,7 @@ class DecomposerApp(App):
         self._engine.on_event = self._on_engine_event
         return self._engine
 
-    def action_decompose(self) -> None:
+    def action_decompose(self, confirmed: bool = False) -> None:
         if self.streaming:
             self.notify("A decomposition is already running.", markup=False)
             return
@@ -606,16 +607,12 @@ class DecomposerApp(App):
         if not self._need_claude():
             return
         existing = len(self.document.plan.get("subtasks") or [])
-        if existing and not getattr(self, "_replace_confirmed", False):
+        if existing and not confirmed:
             from .screens.confirm import ConfirmScreen
 
             def answer(yes: bool | None) -> None:
                 if yes:
-                    self._replace_confirmed = True
-                    try:
-                        self.action_decompose()
-                    finally:
-                        self._replace_confirmed = False
+                    self.action_decompose(confirmed=True)
 
             self.push_screen(ConfirmScreen(f"Decompose again and replace the {existing} subtasks? "
                                            "(ctrl+z brings them back)", yes="Replace", no="Keep"), answer)
@@ -662,8 +659,7 @@ class DecomposerApp(App):
         self.stream_plan = None
         self.live = ""
         if plan and plan.get("subtasks"):
-            merged = dict(plan)
-            self.document.set_plan(merged)
+            self.document.set_plan(plan)
         if message:
             self.notify(message, markup=False)
         self.document_changed()
@@ -701,7 +697,7 @@ class DecomposerApp(App):
         elif isinstance(event, e.RepairRound):
             self.set_live(f"repair round {event.round}: {len(event.findings)} errors sent back to the model")
         elif isinstance(event, e.Retrying):
-            if isinstance(event, e.Retrying) and self.streaming:
+            if self.streaming:
                 self.stream_plan = {**(self.stream_plan or self.document.plan), "subtasks": []}
                 self.tell_screen(DocumentChanged())
             self.notify(f"Retrying: {event.failure.message}", markup=False)
@@ -778,12 +774,6 @@ def _when(stamp: str) -> str:
         return label(stamp, 40)
 
 
-def _copy(value: Any) -> Any:
-    import copy
-
-    return copy.deepcopy(value)
-
-
 def _screen(name: str) -> Screen:
     if name == "task":
         from .screens.task import TaskScreen
@@ -795,9 +785,7 @@ def _screen(name: str) -> Screen:
 
 
 def _modal_types() -> tuple:
-    from textual.screen import ModalScreen
-
     return (ModalScreen,)
 
 
-__all__ = ["DecomposerApp", "config_path"]
+__all__ = ["DecomposerApp"]

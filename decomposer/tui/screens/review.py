@@ -4,7 +4,6 @@ changes with a note (stored in the subtask's ``review``); run the model review p
 from __future__ import annotations
 
 import getpass
-from datetime import datetime, timezone
 
 from textual import work
 from textual.app import ComposeResult
@@ -14,6 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ...document import rfc3339, utc_now
 from ...findings import ERROR, Finding
 from ..safe import label, literal
 
@@ -31,7 +31,7 @@ def review_order(subtasks: list, badges: dict[int, str]) -> list[int]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return rfc3339(utc_now())
 
 
 def _reviewer() -> str:

@@ -40,6 +40,7 @@ class TaskScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#model", Static).update(Content(f"model: {label(self.app.model_name, 60)}"))
         self.load_from_plan()
         self.query_one("#task", TextArea).focus()
 
@@ -52,15 +53,15 @@ class TaskScreen(Screen):
             if not shows_as(value, area.text, multiline=True):
                 with area.prevent(TextArea.Changed):
                     area.load_text(field_text(value, multiline=True))
-        self.query_one("#model", Static).update(Content(f"model: {label(self.app.model_name, 60)}"))
         title = self.query_one("#plan-title", Input)
         value = plan.get("title") if isinstance(plan.get("title"), str) else ""
         if not shows_as(value, title.value):
             with title.prevent(Input.Changed):
                 title.value = field_text(value)
 
-    def on_document_changed(self, _message) -> None:
-        self.load_from_plan()
+    def on_document_changed(self, message) -> None:
+        if message.structural:  # typing here already shows what it changed
+            self.load_from_plan()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         key = event.text_area.id

@@ -45,6 +45,13 @@ class FindingsPanel(OptionList):
             Content.styled(label(finding.rule, 30), "dim"), " ", label(finding.message, 300),
         )
 
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """The highlighted finding's hint, on the border (Content: never parsed as markup)."""
+        event.stop()
+        index = event.option_index
+        hint = self.findings[index].hint if index is not None and 0 <= index < len(self.findings) else None
+        self.border_subtitle = Content(f"hint: {label(hint, 160)}") if hint else None
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if 0 <= event.option_index < len(self.findings):

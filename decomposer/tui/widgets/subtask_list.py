@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ...graph import dependency_order
 from ..safe import label
 
 AUTONOMY_SHORT = {"propose": "prop", "gated": "gate", "autonomous": "auto"}
@@ -20,24 +21,6 @@ BADGES = {
     "held": ("·", "dim"),  # no finding, but not delegable (propose, or no command criterion)
     "unchecked": (" ", "dim"),
 }
-
-
-def dependency_order(subtasks: list) -> list[int]:
-    """Indexes in topological order, stable by position; a cycle's members follow in plan order."""
-    ids = {s.get("id"): i for i, s in enumerate(subtasks) if isinstance(s, dict)}
-    pending = {i: {ids[d] for d in (s.get("depends_on") or []) if isinstance(d, str) and d in ids and ids[d] != i}
-               for i, s in enumerate(subtasks) if isinstance(s, dict)}
-    order: list[int] = []
-    done: set[int] = set()
-    while pending:
-        ready = [i for i, deps in pending.items() if deps <= done]
-        if not ready:  # a cycle: keep the rest in plan order
-            ready = sorted(pending)
-        for i in sorted(ready):
-            order.append(i)
-            done.add(i)
-            del pending[i]
-    return order + [i for i in range(len(subtasks)) if i not in done and i not in order]
 
 
 class SubtaskList(OptionList):
@@ -76,7 +59,7 @@ class SubtaskList(OptionList):
 
     def show(self, subtasks: list, badges: dict[int, str]) -> None:
         """Bring the options up to date with as little work as possible."""
-        order = dependency_order(subtasks) if self.by_dependencies else list(range(len(subtasks)))
+        order = dependency_order({"subtasks": subtasks}) if self.by_dependencies else list(range(len(subtasks)))
         signatures = [self._signature(subtasks[i], badges.get(i, "unchecked")) for i in order]
         if order == self.order and len(signatures) == len(self._shown):
             for position, (old, new) in enumerate(zip(self._shown, signatures)):
