@@ -47,6 +47,11 @@ def pointer(*tokens: object) -> str:
     return "".join("/" + escape_pointer_token(token) for token in tokens)
 
 
+def parse_pointer(path: str) -> tuple:
+    """The tokens of a JSON pointer: "/subtasks/0/a~1b" -> ("subtasks", 0, "a/b")."""
+    return tuple(int(t) if t.isdigit() else t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:])
+
+
 def value_at(data: object, tokens) -> object:
     """The value at ``tokens`` (keys and list indexes) inside ``data``, or None when the
     path does not exist or runs through a value of the wrong type."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import checks, lint, schema
-from .findings import ERROR, WARNING, Finding, sort_findings
+from .findings import ERROR, WARNING, Finding, parse_pointer, sort_findings
 from .loading import PlanLoadError, load_plan
 
 DELEGABLE_AUTONOMY = ("gated", "autonomous")
@@ -53,15 +53,11 @@ def validate_plan(plan: Any, duplicate_keys: list[tuple[str, str]] = ()) -> Repo
 def duplicate_key_findings(plan: Any, duplicate_keys: list[tuple[str, str]]) -> list[Finding]:
     """One schema error per (pointer, key) the loader saw twice in one object."""
     return [
-        Finding("schema", ERROR, schema.subtask_id_at(plan, _tokens(path)), path,
+        Finding("schema", ERROR, schema.subtask_id_at(plan, list(parse_pointer(path))), path,
                 f'"{key}" is given more than once in the same object; only the last value is kept',
                 "remove or merge the repeated key")
         for path, key in duplicate_keys
     ]
-
-
-def _tokens(path: str) -> list:
-    return [int(t) if t.isdigit() else t for t in path.split("/")[1:]]
 
 
 def readiness(plan: Any, findings: list[Finding]) -> Readiness:

@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 
-from ...findings import Finding
+from ...findings import Finding, parse_pointer
 from ..messages import DocumentChanged, FocusField, LiveStatus, ReportReady, SubtaskArrived
 from ..widgets.findings_panel import FindingsPanel
 from ..widgets.plan_header import PlanHeader
@@ -25,10 +25,6 @@ def _editor_title(subtask) -> str:
     """Border titles are markup: only an id of the contract's plain form goes in one."""
     sid = subtask.get("id") if isinstance(subtask, dict) else None
     return f"Subtask {sid}" if isinstance(sid, str) and len(sid) < 20 and _PLAIN_ID.fullmatch(sid) else "Subtask"
-
-
-def pointer_tokens(path: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:])
 
 
 EDITOR_FOLLOW_DELAY = 0.05
@@ -175,7 +171,7 @@ class PlanScreen(Screen):
             self.call_after_refresh(editor.focus_list, message.list_tokens, new_position)
 
     def on_focus_field(self, message: FocusField) -> None:
-        tokens = pointer_tokens(message.path)
+        tokens = parse_pointer(message.path)
         if len(tokens) >= 2 and tokens[0] == "subtasks" and isinstance(tokens[1], int):
             listing = self.query_one("#subtasks", SubtaskList)
             listing.select_index(tokens[1])
