@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from . import __version__
+from . import __version__, export_cli, import_cli  # both import only argparse until a command runs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--format", choices=("text", "json"), default="text")
     review.add_argument("--model", metavar="M")
 
+    export_cli.add_parser(commands)
+    import_cli.add_parser(commands)
+    from . import verify_cli  # defines the arguments only; the run imports the rest lazily
+
+    verify_cli.add_parser(commands)
+
     commands.add_parser("schema", help="print the plan JSON Schema", description="Print the plan JSON Schema.")
     commands.add_parser("rules", help="list the rules check applies", description="List the rules check applies.")
     return parser
@@ -115,7 +121,13 @@ def _claude(name: str):
     return handler
 
 
-SUBCOMMANDS = ("check", "decompose", "refine", "review", "schema", "rules")
+def _verify(args) -> int:
+    from .verify_cli import verify_command
+
+    return verify_command(args)
+
+
+SUBCOMMANDS = ("check", "decompose", "refine", "review", "export", "import", "verify", "schema", "rules")
 
 
 def _app_parser() -> argparse.ArgumentParser:
@@ -166,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"check": _check, "schema": _schema, "rules": _rules,
                 "decompose": _claude("decompose_command"), "refine": _claude("refine_command"),
-                "review": _claude("review_command")}
+                "review": _claude("review_command"), "export": export_cli.export_command,
+                "import": import_cli.import_command, "verify": _verify}
     if args.command is None:
         parser.print_help()
         return 0

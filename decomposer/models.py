@@ -208,11 +208,16 @@ class Review(_Model):
 
 
 class Tracker(_Model):
-    """The ticket created for this subtask in an issue tracker; filled in by export."""
+    """One ticket in an issue tracker."""
 
     system: str = Field(min_length=1)
     key: str = Field(min_length=1)
     url: str | None = Field(None, min_length=1)
+
+
+# The schema's "$defs/trackers": one ticket (as plans written before multi-tracker push
+# have it), or an array of them.
+Trackers = Tracker | Annotated[list[Tracker], Field(min_length=1)]
 
 
 class Evidence(_Model):
@@ -242,7 +247,7 @@ class Subtask(_Model):
     estimate: Literal["XS", "S", "M", "L", "XL"] | None = None
     labels: list[NonEmptyStr] | None = None
     review: Review | None = None
-    tracker: Tracker | None = None
+    tracker: Trackers | None = None
     evidence: list[Evidence] | None = None
 
 
@@ -262,6 +267,7 @@ class Plan(_Model):
     created_at: DateTime | None = None
     updated_at: DateTime | None = None
     source: Source | None = None
+    tracker: Trackers | None = None
     subtasks: list[Subtask] = Field(min_length=1)
 
     @field_validator("version", mode="before")

@@ -126,6 +126,30 @@ def _did_you_mean(word: object, choices) -> str | None:
     return f'did you mean "{close[0]}"?' if close else None
 
 
+_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean"}
+
+
+def _branch_type(branch: dict) -> str | None:
+    if "$ref" in branch:
+        branch = plan_schema()["$defs"][branch["$ref"].removeprefix("#/$defs/")]
+    return branch.get("type")
+
+
+def _union_findings(error, plan: Any, finding, description: str | None) -> Iterator[Finding]:
+    """An anyOf (the schema's only one: "$defs/trackers", a ticket or an array of them):
+    the errors of the branch whose type the value has, else which types would do."""
+    kind = _JSON_TYPES.get(type(error.instance))
+    types = [_branch_type(branch) for branch in error.validator_value]
+    if kind in types:
+        branch = types.index(kind)
+        for sub in error.context:
+            if sub.relative_schema_path and sub.relative_schema_path[0] == branch:
+                yield from _findings_for(sub, plan)
+        return
+    wanted = " or ".join(f"an {t}" if t[0] in "aeiou" else f"a {t}" for t in types if t)
+    yield finding(f"expected {wanted}, got {json_type_name(error.instance)}", description)
+
+
 def _findings_for(error, plan: Any) -> Iterator[Finding]:
     tokens = list(error.absolute_path)
     subtask = subtask_id_at(plan, tokens)
@@ -154,6 +178,9 @@ def _findings_for(error, plan: Any) -> Iterator[Finding]:
                     prop.get("description"),
                     pointer(*tokens, name),
                 )
+        return
+    if kind == "anyOf":
+        yield from _union_findings(error, plan, finding, description)
         return
     if kind == "additionalProperties":
         allowed = list(schema.get("properties", {}))

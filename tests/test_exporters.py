@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from conftest import EXAMPLES, ROOT, clean_plan, load_json
+from conftest import CLEAN_EXAMPLES, EXAMPLES, ROOT, clean_plan, load_json
 from decomposer import exporters
 from decomposer.exporters import (
+    MANIFEST,
     PREVIEW_LIMIT,
     ExportBlocked,
     Exporter,
@@ -90,21 +91,31 @@ def rendered_text(inline_token) -> str:
 
 # --- the registry ---------------------------------------------------------------------------
 
-def test_registry_lists_json_then_markdown():
+# The order the export dialog offers the formats in (github and linear come with push).
+DIALOG_ORDER = ["json", "markdown", "brief", "github", "jira-csv", "linear"]
+
+
+def test_registry_lists_the_formats_in_dialog_order():
     exporters_by_name = registry()
-    assert list(exporters_by_name) == ["json", "markdown"]
+    assert {"json", "markdown", "brief", "jira-csv"} <= set(exporters_by_name)
+    assert list(exporters_by_name) == [name for name in DIALOG_ORDER if name in exporters_by_name]
     for name, exporter in exporters_by_name.items():
         assert isinstance(exporter, Exporter) and exporter.name == name
         assert exporter.label and exporter.description and exporter.kind in ("file", "folder")
-    assert exporters_by_name["json"].kind == "file" and exporters_by_name["markdown"].kind == "folder"
+    kinds = {name: exporters_by_name[name].kind for name in ("json", "markdown", "brief", "jira-csv")}
+    assert kinds == {"json": "file", "markdown": "folder", "brief": "folder", "jira-csv": "file"}
+    names = list(exporters_by_name)
     registry().clear()  # a copy: the next call is whole again
-    assert list(registry()) == ["json", "markdown"]
+    assert list(registry()) == names
 
 
 def test_default_names():
     plan = load_json(DB_MIGRATION)
     assert get_exporter("json").default_name(plan) == "split-customer-name.json"
     assert get_exporter("markdown").default_name(plan) == "split-customer-name"
+    assert get_exporter("brief").default_name(plan) == "split-customer-name-briefs"
+    assert get_exporter("jira-csv").default_name(plan) == "split-customer-name-jira.csv"
+    assert get_exporter("jira-csv").default_name({"id": "../../etc/passwd"}) == "etc-passwd-jira.csv"
     assert get_exporter("json").default_name({"id": "", "title": "Über Plan"}) == "uber-plan.json"
     assert get_exporter("markdown").default_name({"id": "../..", "title": 5}) == "untitled"
     assert get_exporter("markdown").default_name({}) == "untitled"
@@ -264,6 +275,24 @@ def test_json_render_round_trips_any_plan(plan):
     assert dump_plan(parse_plan(text.encode("utf-8"), "x").plan) == text
 
 
+@pytest.mark.parametrize("path", CLEAN_EXAMPLES, ids=lambda p: p.name)
+def test_json_export_load_export_is_byte_for_byte_stable(tmp_path, path):
+    plan = parse_plan(path.read_bytes(), str(path)).plan
+    (first,) = export(plan, "json", tmp_path / "first.json")
+    reloaded = parse_plan(first.read_bytes(), str(first)).plan
+    (second,) = export(reloaded, "json", tmp_path / "second.json")
+    assert reloaded == plan
+    assert second.read_bytes() == first.read_bytes()
+    assert first.read_bytes() == dump_plan(load_json(path)).encode("utf-8")
+
+
+def test_json_export_of_the_example_is_its_canonical_dump(tmp_path):
+    (written,) = export(load_json(DB_MIGRATION), "json", tmp_path / "plan.json")
+    canonical = dump_plan(parse_plan(DB_MIGRATION.read_bytes(), str(DB_MIGRATION)).plan)
+    assert written.read_text(encoding="utf-8") == canonical
+    assert written.read_bytes().endswith(b"}\n") and b"\r" not in written.read_bytes()
+
+
 def test_json_export_of_a_lone_surrogate_is_refused_with_its_place(tmp_path):
     plan = clean_plan()
     plan["subtasks"][0]["goal"] = "bad \ud800"
@@ -274,16 +303,26 @@ def test_json_export_of_a_lone_surrogate_is_refused_with_its_place(tmp_path):
 
 # --- markdown exporter ----------------------------------------------------------------------
 
+def update_folder_golden(exported: Path, golden: Path) -> None:
+    """With UPDATE_GOLDEN=1, make ``golden`` a copy of the ``exported`` folder (manifest
+    included)."""
+    if update_golden():
+        golden.mkdir(parents=True, exist_ok=True)
+        for old in golden.iterdir():
+            old.unlink()
+        for file in exported.iterdir():
+            (golden / file.name).write_bytes(file.read_bytes())
+
+
 def test_markdown_golden(tmp_path):
     plan = parse_plan(DB_MIGRATION.read_bytes(), str(DB_MIGRATION)).plan
     destination = tmp_path / "split-customer-name"
     written = export(plan, "markdown", destination)
     golden = GOLDEN / "markdown" / "split-customer-name"
-    if update_golden():
-        for file in written:
-            (golden / file.name).write_bytes(file.read_bytes())
+    update_folder_golden(destination, golden)
     assert [p.name for p in written] == ["README.md"] + sorted(p.name for p in written[1:])
     assert files_in(destination) == files_in(golden)
+    assert MANIFEST in files_in(golden)
 
 
 def test_markdown_readme_structure():
@@ -443,7 +482,7 @@ def test_hostile_titles_never_leave_the_folder(tmp_path):
     assert len(written) == len(plan["subtasks"]) + 1
     for path in written:
         assert path.parent == destination and path.is_file()
-    assert {p.name for p in tmp_path.rglob("*") if p.is_file()} == {p.name for p in written}
+    assert {p.name for p in tmp_path.rglob("*") if p.is_file()} == {p.name for p in written} | {MANIFEST}
 
 
 def test_hostile_ids_and_long_titles_in_a_preview_and_on_disk(tmp_path):
@@ -605,6 +644,132 @@ def test_a_write_failing_midway_keeps_files_that_were_there(tmp_path, monkeypatc
     with pytest.raises(OSError):
         export(clean_plan(), "markdown", folder)
     assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+
+
+# --- the manifest and stale files ---------------------------------------------------------------
+
+def manifest_names(folder: Path) -> list[str]:
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+
+
+def test_a_folder_export_lists_what_it_wrote_and_a_file_export_leaves_no_manifest(tmp_path):
+    written = export(load_json(DB_MIGRATION), "markdown", tmp_path / "tickets")
+    assert manifest_names(tmp_path / "tickets") == [path.name for path in written]
+    assert written.removed == [] and written.kept == []
+    export(load_json(DB_MIGRATION), "json", tmp_path / "plan.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "tickets"]
+
+
+def test_replacing_an_export_removes_its_stale_files_and_nothing_else(tmp_path):
+    plan = load_json(DB_MIGRATION)
+    folder = tmp_path / "tickets"
+    first = export(plan, "markdown", folder)
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    (folder / "S9-my-own-ticket.md").write_text("hand-written", encoding="utf-8")
+    renamed, deleted = first[3], first[5]  # S3 gets a new title; S5 is deleted
+    plan["subtasks"][2]["title"] = "Backfill the name parts in batches"
+    del plan["subtasks"][4]
+
+    second = export(plan, "markdown", folder, overwrite=True)
+    assert sorted(second.removed) == sorted([renamed, deleted])
+    assert not renamed.exists() and not deleted.exists()
+    assert (folder / "S3-backfill-the-name-parts-in-batches.md").is_file()
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (folder / "S9-my-own-ticket.md").read_text(encoding="utf-8") == "hand-written"
+    assert manifest_names(folder) == [path.name for path in second]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [MANIFEST, "notes.txt", "S9-my-own-ticket.md", *(path.name for path in second)])
+
+
+def test_without_overwrite_an_earlier_export_is_left_alone(tmp_path):
+    plan = load_json(DB_MIGRATION)
+    folder = tmp_path / "tickets"
+    export(plan, "markdown", folder)
+    before = files_in(folder)
+    del plan["subtasks"][4]
+    with pytest.raises(FileExistsError):
+        export(plan, "markdown", folder)
+    assert files_in(folder) == before
+
+
+def test_the_manifest_alone_counts_as_an_existing_export(tmp_path):
+    folder = tmp_path / "tickets"
+    folder.mkdir()
+    (folder / MANIFEST).write_text('{"files": []}', encoding="utf-8")
+    with pytest.raises(FileExistsError) as raised:
+        export(clean_plan(), "markdown", folder)
+    assert raised.value.filename == str(folder / MANIFEST)
+
+
+def test_stale_removal_never_reaches_outside_the_folder_or_into_folders(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.md"
+    victim.write_text("untouched", encoding="utf-8")
+    folder = tmp_path / "tickets"
+    export(clean_plan(), "markdown", folder)
+    (folder / "sub").symlink_to(outside, target_is_directory=True)
+    (folder / "link.md").symlink_to(victim)
+    (folder / "adir").mkdir()
+    hostile = ["../outside/victim.md", str(victim), "sub/victim.md", "link.md", "adir", "", ".", "..",
+               "a\\..\\..\\outside\\victim.md", 7, None]
+    (folder / MANIFEST).write_text(json.dumps({"files": hostile}), encoding="utf-8")
+    written = export(clean_plan(), "markdown", folder, overwrite=True)
+    assert written.removed == [] and written.kept == []
+    assert victim.read_text(encoding="utf-8") == "untouched"
+    assert (folder / "link.md").is_symlink() and (folder / "adir").is_dir()
+
+
+@pytest.mark.parametrize("manifest", ["not json", "[1, 2]", '{"files": "README.md"}', "", '{"files": {"a": 1}}'])
+def test_a_damaged_manifest_removes_nothing_and_is_rewritten(tmp_path, manifest):
+    folder = tmp_path / "tickets"
+    export(clean_plan(), "markdown", folder)
+    (folder / "old.md").write_text("kept", encoding="utf-8")
+    (folder / MANIFEST).write_text(manifest, encoding="utf-8")
+    written = export(clean_plan(), "markdown", folder, overwrite=True)
+    assert written.removed == [] and (folder / "old.md").exists()
+    assert manifest_names(folder) == [path.name for path in written]
+
+
+def test_a_stale_name_that_differs_only_by_case_is_kept(tmp_path):
+    # On a case-insensitive disk "readme.md" is the README this export just wrote.
+    folder = tmp_path / "tickets"
+    export(clean_plan(), "markdown", folder)
+    (folder / "readme.md").write_text("other", encoding="utf-8")
+    names = manifest_names(folder) + ["readme.md"]
+    (folder / MANIFEST).write_text(json.dumps({"files": names}), encoding="utf-8")
+    written = export(clean_plan(), "markdown", folder, overwrite=True)
+    assert written.removed == [] and (folder / "readme.md").exists()
+
+
+def test_a_stale_file_that_cannot_be_removed_stays_listed(tmp_path, monkeypatch):
+    plan = clean_plan()
+    folder = tmp_path / "tickets"
+    first = export(plan, "markdown", folder)
+    stale = first[2]
+    plan["subtasks"][1]["title"] = "Add the CSV download button"
+    real_unlink = Path.unlink
+
+    def refuse(path, *args, **kwargs):
+        if path == stale:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    written = export(plan, "markdown", folder, overwrite=True)
+    assert written.kept == [stale] and written.removed == [] and stale.exists()
+    assert manifest_names(folder) == [path.name for path in written] + [stale.name]
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+    again = export(plan, "markdown", folder, overwrite=True)  # the next export tries again
+    assert again.removed == [stale] and not stale.exists()
+    assert manifest_names(folder) == [path.name for path in again]
+
+
+def test_an_exporter_may_not_write_the_manifest_name(tmp_path):
+    for name in (MANIFEST, MANIFEST.upper()):
+        with pytest.raises(ExportError, match="kept for the export"):
+            write_files("folder", {"README.md": "r", name: "{}"}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 # --- preview --------------------------------------------------------------------------------

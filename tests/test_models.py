@@ -133,6 +133,8 @@ def from_schema(prop: dict, where: str) -> dict:
     for key, value in prop.items():
         if key == "items":
             out["items"] = from_schema(value, f"{where}[items]")
+        elif key == "anyOf":  # the trackers union: one ticket or an array of them
+            out["anyOf"] = [from_schema(branch, f"{where}[anyOf]") for branch in value]
         elif key in COMPARED:
             out[key] = value
         elif not any(key == k and (v is None or value == v) for k, v in NOT_MIRRORED):
@@ -158,6 +160,10 @@ def from_pydantic(prop: dict, where: str) -> dict:
         branches = [b for b in prop["anyOf"] if b != {"type": "null"}]
         if len(branches) == 1:  # Optional[X]: absent is allowed, null is rejected separately
             return from_pydantic({**rest, **branches[0]}, where)
+        if any(b.get("type") not in ("integer", "number") for b in branches):
+            # A real union (Tracker | list[Tracker]): compared branch by branch, in order.
+            assert not rest, f"model {where} has keywords beside its union: {rest}"
+            return {"anyOf": [from_pydantic(b, f"{where}[anyOf]") for b in branches]}
         # int | float is how the models keep JSON "number" integers integral.
         kinds = sorted(b.get("type") for b in branches)
         others = [{k: v for k, v in b.items() if k != "type"} for b in branches]
@@ -285,6 +291,7 @@ VALID_PLAN = {
             "cost_usd": 0.4213,
         },
     },
+    "tracker": {"system": "github", "key": "#41", "url": "https://github.com/acme/shop/issues/41"},
     "subtasks": [
         {
             "id": "S1",
@@ -455,6 +462,10 @@ REJECTED = {
     "label-empty": put("subtasks", 0, "labels", [""]),
     "review-status-done": put("subtasks", 0, "review", "status", "done"),
     "tracker-without-key": drop("subtasks", 0, "tracker", "key"),
+    "tracker-empty-array": put("subtasks", 0, "tracker", []),
+    "tracker-array-item-without-key": put("subtasks", 0, "tracker", [{"system": "github"}]),
+    "tracker-string": put("subtasks", 0, "tracker", "#42"),
+    "plan-tracker-without-system": drop("tracker", "system"),
     "evidence-without-passed": drop("subtasks", 0, "evidence", 0, "passed"),
     "evidence-criterion-negative": put("subtasks", 0, "evidence", 0, "criterion", -1),
 }
@@ -476,7 +487,8 @@ def drop_optional_subtask_fields(document):
 
 ACCEPTED = {
     "no-optional-top-level-fields": lambda d: [d.pop(k) for k in
-                                               ("$schema", "context", "created_at", "updated_at", "source")],
+                                               ("$schema", "context", "created_at", "updated_at", "source",
+                                                "tracker")],
     "no-optional-subtask-fields": drop_optional_subtask_fields,
     "source-without-usage": drop("source", "usage"),
     "usage-empty": put("source", "usage", {}),
@@ -494,6 +506,11 @@ ACCEPTED = {
     "exit-code-negative": put("subtasks", 0, "evidence", 0, "exit_code", -9),
     "labels-empty": put("subtasks", 0, "labels", []),
     "slug-64-chars": put("id", "a" * 64),
+    # One ticket per place the plan was pushed to (a GitHub repository, a Linear team).
+    "tracker-array": put("subtasks", 0, "tracker", [
+        {"system": "github", "key": "#42", "url": "https://github.com/acme/shop/issues/42"},
+        {"system": "linear", "key": "ENG-7"}]),
+    "plan-tracker-array": put("tracker", [{"system": "linear", "key": "ENG-6"}]),
 }
 
 

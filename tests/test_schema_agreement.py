@@ -416,8 +416,15 @@ class Builder:
                 "created_at": (DATETIMES, BAD_DATETIMES),
                 "updated_at": (DATETIMES, BAD_DATETIMES),
                 "source": self.source,
+                "tracker": self.trackers,
             },
         )
+
+    def trackers(self) -> dict | list:
+        """One ticket, or an array of them (the schema's anyOf; ``items`` may draw none)."""
+        def tracker() -> dict:
+            return self.obj({"system": (text(), text(0, 0)), "key": (text(), text(0, 0))}, {"url": (text(), text(0, 0))})
+        return tracker() if self.draw(st.booleans()) else self.items(tracker, 1, 2)
 
     def source(self) -> dict:
         counts = (st.integers(0, 2**70), near(0))
@@ -460,8 +467,7 @@ class Builder:
                 "review": lambda: self.obj({"status": enum("pending", "approved", "changes_requested")},
                                            {"notes": text(0, 20), "by": (text(), text(0, 0)),
                                             "at": (DATETIMES, BAD_DATETIMES)}),
-                "tracker": lambda: self.obj({"system": (text(), text(0, 0)), "key": (text(), text(0, 0))},
-                                            {"url": (text(), text(0, 0))}),
+                "tracker": self.trackers,
                 "evidence": lambda: self.items(lambda: self.obj(
                     {"criterion": (st.integers(0, 2**70), near(0)), "at": (DATETIMES, BAD_DATETIMES),
                      "passed": st.booleans()},

@@ -28,8 +28,8 @@ SUBMIT_REVIEW = "submit_review"
 
 REVIEW_SCHEMA_FILE = "model-review.schema.json"
 
-# Filled in by decomposer, not by the model.
-_TOOL_FILLED_PLAN_FIELDS = ("$schema", "version", "id", "task", "created_at", "updated_at", "source")
+# Filled in by decomposer, not by the model (tracker: by export --push).
+_TOOL_FILLED_PLAN_FIELDS = ("$schema", "version", "id", "task", "created_at", "updated_at", "source", "tracker")
 _LATER_SUBTASK_FIELDS = ("review", "tracker", "evidence")
 
 

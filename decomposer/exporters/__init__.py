@@ -6,6 +6,11 @@ folder, its default file name, and a pure ``render(plan) -> {relative path: text
 renders everything before writing anything, keeps every path inside the destination,
 never overwrites unless asked, and writes each file atomically.
 
+A folder export leaves a manifest (``.decomposer-export.json``) listing the files it
+wrote. When a later export replaces the folder, files the old manifest lists that the new
+export no longer writes (a subtask deleted or renamed) are removed, so no stale ticket
+lingers; files the manifest does not list are never touched.
+
 To add an exporter, write a module in this package that defines ``EXPORTER`` and add
 its name to ``BUILTIN_MODULES`` (the order there is the order in the dialog).
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -21,12 +27,17 @@ from typing import Any, Callable, Literal
 
 from ..files import unwritable_text_pointer, write_atomic
 from ..findings import ERROR, Finding
+from ..names import safe_filename
 from ..text import one_line, shorten
 from ..validate import validate_plan
 
-BUILTIN_MODULES = ("json_plan", "markdown")
+BUILTIN_MODULES = ("json_plan", "markdown", "brief", "github", "jira_csv", "linear")
 PREVIEW_LIMIT = 200 * 1024  # characters of a preview
 PREVIEW_CUT_NOTE = "\n\n… (preview cut at 200 KB; the exported file is complete)\n"
+MANIFEST = ".decomposer-export.json"  # in every exported folder: the files the export wrote
+MANIFEST_ABOUT = ("Files written by `decomposer export`. An export that replaces this folder removes the "
+                  "listed files it no longer writes; files not listed here are never touched.")
+MAX_MANIFEST_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,25 @@ class ExportBlocked(ExportError):
         super().__init__(f"export blocked by {counts}{detail}")
 
 
+class WrittenFiles(list):
+    """The files an export wrote (a list of paths), and what it did to the files an
+    earlier export left in the same folder: ``removed`` the stale ones it deleted,
+    ``kept`` the stale ones it could not delete (still listed in the manifest, so the
+    next export tries again)."""
+
+    def __init__(self, written: list[Path], removed: list[Path] = (), kept: list[Path] = ()):
+        super().__init__(written)
+        self.removed = list(removed)
+        self.kept = list(kept)
+
+
+def plan_stem(plan: Any) -> str:
+    """A file name stem for ``plan``: its id made safe, its title when the id is unusable."""
+    fields = plan if isinstance(plan, dict) else {}
+    stem = fields.get("id") if isinstance(fields.get("id"), str) and fields.get("id") else fields.get("title")
+    return safe_filename(stem if isinstance(stem, str) else "")
+
+
 def registry() -> dict[str, Exporter]:
     """Every exporter by name, in the order a dialog should offer them."""
     exporters = {}
@@ -83,10 +113,12 @@ def blocking_findings(plan: Any, *, allow_warnings: bool = True) -> list[Finding
 
 
 def export(plan: dict, name: str, destination: Path, *, allow_warnings: bool = True,
-           overwrite: bool = False) -> list[Path]:
+           overwrite: bool = False) -> WrittenFiles:
     """Validate ``plan``, render it with exporter ``name`` and write it to
     ``destination`` (the file for a "file" exporter, the folder for a "folder" one,
-    created when missing). Returns the files written.
+    created when missing). Returns the files written; with ``overwrite``, files an
+    earlier export wrote to the folder that this one does not are removed (see
+    ``write_files``).
 
     Raises ``ExportBlocked`` while an error remains (or a warning, with
     ``allow_warnings=False``), ``FileExistsError`` naming a file that exists unless
@@ -140,8 +172,10 @@ def _targets(kind: str, files: dict[str, str], destination: Path) -> list[tuple[
     if kind != "folder":
         raise ExportError(f"unknown exporter kind {kind!r}")
     targets = []
-    seen: set[str] = set()
+    seen: set[str] = {MANIFEST.casefold()}
     for name, text in files.items():
+        if name.casefold() == MANIFEST.casefold():
+            raise ExportError(f"refusing to write {MANIFEST!r}: the name is kept for the export's list of files")
         # Names that differ only in case are one file on macOS and Windows.
         if name.casefold() in seen:
             raise ExportError(f"two files would be called {one_line(shorten(name, 80))!r} on a case-insensitive disk")
@@ -155,28 +189,41 @@ def _targets(kind: str, files: dict[str, str], destination: Path) -> list[tuple[
 
 
 def write_files(kind: str, files: dict[str, str], destination: Path, *, overwrite: bool = False,
-                plan: Any = None) -> list[Path]:
+                plan: Any = None) -> WrittenFiles:
     """Write rendered ``files`` for an exporter of ``kind`` (see ``export``, which is this
     after validation and rendering). Every check runs before the first byte is written.
-    ``plan`` only improves the message when a text cannot be written as UTF-8."""
+    ``plan`` only improves the message when a text cannot be written as UTF-8.
+
+    A "folder" export also writes ``MANIFEST``, the list of the files it wrote. With
+    ``overwrite``, files that the folder's previous manifest lists and this export does
+    not write are deleted once the new files are in place (regular files inside the
+    folder only); any other file in the folder is left alone."""
     destination = Path(destination)
     if kind == "folder" and destination.exists() and not destination.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(destination))
     targets = _targets(kind, files, destination)
-    for target, text in targets:
+    manifest = _manifest_target(destination) if kind == "folder" else None
+    # The manifest's text is known only after the writes; its place is checked like the rest.
+    for target, text in targets + ([(manifest, "")] if manifest is not None else []):
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
             where = unwritable_text_pointer(plan) if plan is not None else None
             raise ExportError(f"cannot write {target.name}: the plan holds a character that cannot be written "
                               f"as UTF-8 (a lone surrogate{f' at {where}' if where else ''})") from None
+        folder = _nearest_existing(target.parent)
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(folder))
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
         if not overwrite and (target.exists() or target.is_symlink()):
             raise FileExistsError(errno.EEXIST, "already exists (export with overwrite to replace it)", str(target))
+    previous = _previous_export(manifest) if manifest is not None and overwrite else []
 
     created_folders: list[Path] = []
     written: list[Path] = []
+    removed: list[Path] = []
+    kept: dict[str, Path] = {}
     try:
         for target, _ in targets:
             created_folders += _make_folders(target.parent)
@@ -185,6 +232,12 @@ def write_files(kind: str, files: dict[str, str], destination: Path, *, overwrit
             write_atomic(target, text)
             if not existed:
                 written.append(target)
+        if manifest is not None:
+            removed, kept = _remove_stale(destination, previous, files)
+            existed = manifest.exists()
+            write_atomic(manifest, _manifest_text([*files, *kept]))
+            if not existed:
+                written.append(manifest)
     except BaseException:
         # Leave the disk as it was: remove what this export created (a replaced file
         # cannot be restored, but an overwrite was asked for).
@@ -193,7 +246,63 @@ def write_files(kind: str, files: dict[str, str], destination: Path, *, overwrit
         for folder in reversed(created_folders):
             _remove(folder.rmdir)
         raise
-    return [target for target, _ in targets]
+    return WrittenFiles([target for target, _ in targets], removed, list(kept.values()))
+
+
+def _manifest_target(destination: Path) -> Path:
+    manifest = destination / MANIFEST
+    if not _inside(manifest, destination):
+        raise ExportError(f"refusing to write {MANIFEST!r}: it would land outside {destination} (through a symbolic link)")
+    return manifest
+
+
+def _manifest_text(names: list[str]) -> str:
+    return json.dumps({"about": MANIFEST_ABOUT, "files": names}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _previous_export(manifest: Path) -> list[str]:
+    """The files the folder's manifest lists; none when there is no manifest or it is not
+    one decomposer wrote (then nothing can be taken for stale)."""
+    try:
+        if manifest.is_symlink() or not manifest.is_file() or manifest.stat().st_size > MAX_MANIFEST_BYTES:
+            return []
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    names = data.get("files") if isinstance(data, dict) else None
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+
+def _remove_stale(destination: Path, previous: list[str], files: dict[str, str]) -> tuple[list[Path], dict[str, Path]]:
+    """Delete the files of ``previous`` (an earlier export's manifest) that ``files`` no
+    longer has. Only plain relative names of regular files inside ``destination`` are
+    deleted; a name that cannot be deleted is returned in ``kept`` (name -> path)."""
+    current = {name.casefold() for name in files}  # a case-insensitive disk sees one file
+    removed: list[Path] = []
+    kept: dict[str, Path] = {}
+    for name in dict.fromkeys(previous):
+        if name.casefold() in current or name.casefold() == MANIFEST.casefold():
+            continue
+        try:
+            target = destination.joinpath(*_relative(name).parts)
+        except ExportError:
+            continue  # an edited manifest: no export writes such a name
+        if target.is_symlink() or not target.is_file() or not _inside(target.parent, destination):
+            continue  # gone already, or replaced by something this export never wrote
+        try:
+            target.unlink()
+        except OSError:
+            kept[name] = target
+        else:
+            removed.append(target)
+    return removed, kept
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its closest ancestor that exists (the folder a write would go into)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
 
 
 def _make_folders(folder: Path) -> list[Path]:

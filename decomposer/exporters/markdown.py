@@ -1,7 +1,8 @@
 """The ``markdown`` exporter: a folder with a README and one ticket file per subtask.
 
 ``README.md`` has the plan title, the task (fenced: it is the engineer's raw text), the
-context, and a table of the subtasks in dependency order with a link to each file.
+context, and a table of the subtasks in dependency order with a link to each file, their
+autonomy and their readiness (delegable, or what stands in the way).
 ``<id>-<title>.md`` is one subtask as a ticket an agent or a person can pick up: YAML
 front matter for tools, then goal, input state, acceptance criteria as a task list,
 pause boundaries, autonomy and risk, and links to the subtasks it depends on.
@@ -14,11 +15,14 @@ accepts any plan, valid or not, so the export dialog can preview a plan being ed
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
+from ..checks import has_command_criterion
+from ..findings import ERROR, WARNING
 from ..graph import dependency_order, first_positions, subtask_items
-from ..validate import validate_plan
-from . import Exporter
+from ..validate import DELEGABLE_AUTONOMY, Report, validate_plan
+from . import Exporter, plan_stem
 from .md import as_text, block, code_span, fenced, front_matter, inline
 from ..names import safe_filename
 
@@ -26,16 +30,17 @@ README = "README.md"
 _VALID_ID = re.compile(r"^S[0-9]+(\.[0-9]+)*$")
 _ID_LIMIT = 40
 NONE = "—"
+DELEGABLE = "delegable"
 DELEGABLE_MEANING = (
     "A subtask is *delegable* when no error or warning points into it, its autonomy is gated or "
-    "autonomous, and at least one acceptance criterion is checked by a command."
+    "autonomous, and at least one acceptance criterion is checked by a command; otherwise its readiness "
+    "says which of these stands in the way."
 )
 
 
 def default_name(plan: dict) -> str:
     """The folder: the plan id (made safe; the title when the id is unusable)."""
-    stem = plan.get("id") if isinstance(plan.get("id"), str) and plan.get("id") else plan.get("title")
-    return safe_filename(stem if isinstance(stem, str) else "")
+    return plan_stem(plan)
 
 
 def _dict(value: Any) -> dict:
@@ -71,53 +76,91 @@ def file_names(plan: dict) -> dict[int, str]:
     return names
 
 
+def readiness_labels(plan: dict, report: Report) -> dict[int, str]:
+    """Each subtask's readiness (by position) as plain text: ``delegable``, or ``not
+    delegable:`` and what stands in the way (findings, autonomy, no command criterion),
+    the same conditions as ``validate.readiness``."""
+    delegable = set(report.readiness.delegable_indexes)
+    severities: dict[int, Counter] = {}
+    for finding in report.findings:
+        if finding.subtask_index is not None:
+            severities.setdefault(finding.subtask_index, Counter())[finding.severity] += 1
+    labels = {}
+    for i, subtask, _ in subtask_items(plan):
+        if i in delegable:
+            labels[i] = DELEGABLE
+            continue
+        counts = severities.get(i, Counter())
+        reasons = [_plural(counts[severity], severity) for severity in (ERROR, WARNING) if counts[severity]]
+        autonomy = subtask.get("autonomy")
+        if autonomy not in DELEGABLE_AUTONOMY:
+            reasons.append(f"autonomy is {as_text(autonomy)}" if autonomy is not None else "no autonomy set")
+        if not has_command_criterion(subtask):
+            reasons.append("no criterion checked by a command")
+        labels[i] = "not delegable: " + ", ".join(reasons)
+    return labels
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def render(plan: dict) -> dict[str, str]:
-    readiness = validate_plan(plan).readiness
-    delegable = set(readiness.delegable_indexes)
+    report = validate_plan(plan)
+    readiness = readiness_labels(plan, report)
     names = file_names(plan)
     positions = first_positions(subtask_items(plan))
     subtasks = _list(plan.get("subtasks"))
-    files = {README: _readme(plan, names, delegable, readiness.delegable)}
+    files = {README: _readme(plan, names, readiness, report.readiness.delegable)}
     for i, name in names.items():
-        files[name] = _subtask_file(plan, subtasks[i], names, positions, i in delegable)
+        files[name] = _subtask_file(plan, subtasks[i], names, positions, readiness[i] == DELEGABLE)
     return files
 
 
-def _readme(plan: dict, names: dict[int, str], delegable: set[int], delegable_count: int) -> str:
-    subtasks = _list(plan.get("subtasks"))
-    lines = [f"# {inline(plan.get('title')) or 'Untitled plan'}", ""]
-    summary = f"{len(names)} subtask{'s' if len(names) != 1 else ''}, {delegable_count} delegable as written"
+def summary_line(plan: dict, subtask_count: int, delegable_count: int) -> str:
+    """"5 subtasks, 3 delegable as written · plan `id`"."""
+    summary = f"{_plural(subtask_count, 'subtask')}, {delegable_count} delegable as written"
     if plan.get("id") not in (None, ""):
         summary += f" · plan {code_span(plan.get('id'))}"
-    lines += [summary, "", "## Task", "", fenced(plan.get("task")), ""]
+    return summary
+
+
+def subtask_table(plan: dict, names: dict[int, str], readiness: dict[int, str]) -> list[str]:
+    """The lines of a table of the subtasks in dependency order, each linked to its file
+    in ``names``, with its autonomy, estimate, dependencies and readiness."""
+    subtasks = _list(plan.get("subtasks"))
+    if not names:
+        return ["No subtasks yet."]
+    lines = ["| Id | Subtask | Autonomy | Estimate | Depends on | Readiness |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for i in dependency_order(plan):
+        if i not in names:
+            continue
+        subtask = subtasks[i]
+        deps = ", ".join(inline(dep, table=True) for dep in _list(subtask.get("depends_on"))) or NONE
+        lines.append(
+            f"| {inline(subtask.get('id'), table=True) or NONE} "
+            f"| [{inline(subtask.get('title'), table=True) or 'Untitled'}]({names[i]}) "
+            f"| {inline(subtask.get('autonomy'), table=True) or NONE} "
+            f"| {inline(subtask.get('estimate'), table=True) or NONE} "
+            f"| {deps} | {inline(readiness[i], table=True)} |"
+        )
+    return lines + ["", DELEGABLE_MEANING]
+
+
+def _readme(plan: dict, names: dict[int, str], readiness: dict[int, str], delegable_count: int) -> str:
+    lines = [f"# {inline(plan.get('title')) or 'Untitled plan'}", ""]
+    lines += [summary_line(plan, len(names), delegable_count), "", "## Task", "", fenced(plan.get("task")), ""]
     if plan.get("context") not in (None, ""):
         lines += ["## Context", "", fenced(plan.get("context")), ""]
     lines += ["## Subtasks", "", "In dependency order: every subtask comes after the ones it depends on.", ""]
-    if names:
-        lines += ["| Id | Subtask | Autonomy | Estimate | Depends on | Delegable |",
-                  "| --- | --- | --- | --- | --- | --- |"]
-        for i in dependency_order(plan):
-            if i not in names:
-                continue
-            subtask = subtasks[i]
-            deps = ", ".join(inline(dep, table=True) for dep in _list(subtask.get("depends_on"))) or NONE
-            lines.append(
-                f"| {inline(subtask.get('id'), table=True) or NONE} "
-                f"| [{inline(subtask.get('title'), table=True) or 'Untitled'}]({names[i]}) "
-                f"| {inline(subtask.get('autonomy'), table=True) or NONE} "
-                f"| {inline(subtask.get('estimate'), table=True) or NONE} "
-                f"| {deps} | {'yes' if i in delegable else 'no'} |"
-            )
-        lines += ["", DELEGABLE_MEANING]
-    else:
-        lines.append("No subtasks yet.")
+    lines += subtask_table(plan, names, readiness)
     return "\n".join(lines) + "\n"
 
 
 def _subtask_file(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str, int],
                   is_delegable: bool) -> str:
     risk = _dict(subtask.get("risk"))
-    state = _dict(subtask.get("input_state"))
     lines = [
         front_matter({
             "id": subtask.get("id"),
@@ -135,11 +178,27 @@ def _subtask_file(plan: dict, subtask: dict, names: dict[int, str], positions: d
         "",
         f"Part of [{inline(plan.get('title')) or 'the plan'}]({README}).",
         "",
-        "## Goal",
+        *subtask_sections(subtask, is_delegable),
+        "## Depends on",
+        "",
+        *_dependencies(plan, subtask, names, positions),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def subtask_sections(subtask: dict, is_delegable: bool, heading: str = "##") -> list[str]:
+    """A subtask's ticket sections as lines, each section under a ``heading`` of that
+    level and followed by a blank line: goal, input state, acceptance criteria, pause
+    boundaries, autonomy and risk. Every value is escaped; any subtask shape renders.
+    The GitHub exporter calls this with "###", the heading issue forms use."""
+    risk = _dict(subtask.get("risk"))
+    state = _dict(subtask.get("input_state"))
+    lines = [
+        f"{heading} Goal",
         "",
         block(subtask.get("goal")) or NONE,
         "",
-        "## Input state",
+        f"{heading} Input state",
         "",
         block(state.get("summary")) or NONE,
         "",
@@ -147,10 +206,10 @@ def _subtask_file(plan: dict, subtask: dict, names: dict[int, str], positions: d
     for label, items in (("Preconditions", state.get("preconditions")), ("Artifacts", state.get("artifacts"))):
         if _list(items):
             lines += [f"{label}:", "", *(f"- {inline(item)}" for item in items), ""]
-    lines += ["## Acceptance criteria", "", *_criteria(subtask.get("acceptance")), ""]
-    lines += ["## Pause boundaries", "", *_boundaries(subtask.get("pause_boundaries")), ""]
+    lines += [f"{heading} Acceptance criteria", "", *_criteria(subtask.get("acceptance")), ""]
+    lines += [f"{heading} Pause boundaries", "", *_boundaries(subtask.get("pause_boundaries")), ""]
     lines += [
-        "## Autonomy and risk",
+        f"{heading} Autonomy and risk",
         "",
         f"- Autonomy: **{inline(subtask.get('autonomy')) or NONE}**",
         f"- Stakes: {inline(risk.get('stakes')) or NONE}",
@@ -158,11 +217,8 @@ def _subtask_file(plan: dict, subtask: dict, names: dict[int, str], positions: d
         f"- Reversible: {_yes_no(risk.get('reversible')) or NONE}",
         f"- Delegable as written: {'yes' if is_delegable else 'no'}",
         "",
-        "## Depends on",
-        "",
-        *_dependencies(plan, subtask, names, positions),
     ]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _criteria(criteria: Any) -> list[str]:
