@@ -1,22 +1,27 @@
-"""How long `decomposer check` takes on large plans, beside the floor of parsing them.
+"""How long `decomposer check` takes on large plans, beside plain jsonschema on the same files.
 
 Generates plans of 100, 1,000 and 10,000 subtasks (varied text, dependencies, a mix of
 command and review criteria; clean under every rule, so all checks run to the end) and
-prints, per size, the best of N runs of:
+prints, per size, the median of N runs of:
 
   json.loads     bare parse of the file (the floor)
+  jsonschema     the plain way: json.loads + the `jsonschema` package's Draft 2020-12
+                 validator, list(iter_errors(...)), schema only (validator built once)
   load           decomposer's loader (size cap, strict UTF-8, duplicate-key detection)
-  validate       schema fast path + semantic checks + lint on the parsed plan
-  check total    load + validate, as `decomposer check` does per file
+  validate       schema fast path (jsonschema-rs) + semantic checks + lint on the parsed plan
+  check_file     load + validate, what `decomposer check` does per file (in process)
+  x jsonschema   check_file / jsonschema: our cost relative to the plain validation,
+                 although ours also runs the semantic checks and the lint
   cli wall       a fresh `python -m decomposer check FILE` process, start-up included
 
-Usage: python benchmarks/check_bench.py [--sizes 100,1000,10000] [--repeat 5]
+Usage: python benchmarks/check_bench.py [--sizes 100,1000,10000] [--repeat 5] [--quick] [--smoke] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,10 +30,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from figures import Figure, to_json  # noqa: E402
 
 from decomposer.lint import lexicon  # noqa: E402
 from decomposer.loading import load_plan  # noqa: E402
-from decomposer.validate import validate_plan  # noqa: E402
+from decomposer.resources import plan_schema  # noqa: E402
+from decomposer.validate import check_file, validate_plan  # noqa: E402
 
 AREAS = ["billing", "search", "auth", "exports", "orders", "reports", "webhooks", "admin"]
 
@@ -80,43 +89,89 @@ def make_plan(size: int) -> dict:
     }
 
 
-def best_of(repeat: int, action) -> float:
-    best = float("inf")
+def median_of(repeat: int, action) -> float:
+    times = []
     for _ in range(repeat):
         lexicon().analyse.cache_clear()  # measure cold, as a fresh `decomposer check` runs
         start = time.perf_counter()
         action()
-        best = min(best, time.perf_counter() - start)
-    return best
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
-def main() -> None:
+def plain_jsonschema():
+    """The plain way to validate a file: parse it, then Draft 2020-12 ``iter_errors``."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(plan_schema())
+
+    def validate(path: Path) -> list:
+        return list(validator.iter_errors(json.loads(path.read_bytes())))
+
+    return validate
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="3 runs per figure")
+    parser.add_argument("--smoke", action="store_true", help="tiny plans, one run: proves the script works")
+    parser.add_argument("--json", action="store_true", help="print one JSON line of figures (for run_all.py)")
+    args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    repeat = args.repeat
+    if args.quick:
+        repeat = min(repeat, 3)
+    if args.smoke:
+        sizes, repeat = [10, 20], 1
 
-    print(f"python {sys.version.split()[0]}, best of {args.repeat} runs, seconds")
-    header = f"{'subtasks':>9} {'file MB':>8} {'json.loads':>11} {'load':>8} {'validate':>9} {'check total':>12} {'x floor':>8} {'cli wall':>9}"
-    print(header)
+    jsonschema_validate = plain_jsonschema()
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             path = Path(tmp) / f"plan-{size}.json"
             path.write_text(json.dumps(make_plan(size), indent=2), encoding="utf-8")
-            loaded = load_plan(str(path))
-            report = validate_plan(loaded.plan)
-            if report.findings:
-                raise SystemExit(f"benchmark plan is not clean: {report.findings[:3]}")
-            floor = best_of(args.repeat, lambda: json.loads(path.read_bytes()))
-            load = best_of(args.repeat, lambda: load_plan(str(path)))
-            validate = best_of(args.repeat, lambda: validate_plan(loaded.plan))
-            total = best_of(args.repeat, lambda: validate_plan(load_plan(str(path)).plan))
-            wall = best_of(max(1, args.repeat // 2), lambda: subprocess.run(
+            result = check_file(str(path))
+            if result.report is None or result.report.findings or jsonschema_validate(path):
+                raise SystemExit(f"benchmark plan {path.name} is not clean")
+            # Hold no parsed plan while timing whole files: a live 10,000-subtask plan
+            # makes every garbage collection slower, which a fresh `check` does not pay.
+            del result
+            floor = median_of(repeat, lambda: json.loads(path.read_bytes()))
+            plain = median_of(repeat, lambda: jsonschema_validate(path))
+            load = median_of(repeat, lambda: load_plan(str(path)))
+            total = median_of(repeat, lambda: check_file(str(path)))
+            plan = load_plan(str(path)).plan
+            validate = median_of(repeat, lambda: validate_plan(plan))
+            del plan
+            wall = median_of(repeat, lambda: subprocess.run(
                 [sys.executable, "-m", "decomposer", "check", str(path)], check=True, capture_output=True, cwd=ROOT))
-            print(f"{size:>9,} {path.stat().st_size / 1e6:>8.1f} {floor:>11.3f} {load:>8.3f} "
-                  f"{validate:>9.3f} {total:>12.3f} {total / floor:>8.1f} {wall:>9.3f}")
+            rows.append((size, path.stat().st_size / 1e6, floor, plain, load, validate, total, wall))
+
+    note = (f"median of {repeat}; check_file also runs the semantic checks and the lint, "
+            "jsonschema only the schema")
+    if args.json:
+        figures = []
+        for size, _mb, _floor, plain, _load, _validate, total, wall in rows:
+            figures += [
+                Figure(f"check_file, {size:,} subtasks", total, "s"),
+                Figure(f"plain jsonschema, {size:,} subtasks", plain, "s"),
+                Figure(f"check_file / jsonschema, {size:,} subtasks", total / plain, "x"),
+                Figure(f"cli wall, {size:,} subtasks", wall, "s"),
+            ]
+        print(to_json("check", figures, note))
+        return 0
+    print(f"python {sys.version.split()[0]}, median of {repeat} runs, seconds")
+    print(f"{'subtasks':>9} {'file MB':>8} {'json.loads':>11} {'jsonschema':>11} {'load':>8} {'validate':>9} "
+          f"{'check_file':>11} {'x jsonschema':>13} {'x floor':>8} {'cli wall':>9}")
+    for size, megabytes, floor, plain, load, validate, total, wall in rows:
+        print(f"{size:>9,} {megabytes:>8.1f} {floor:>11.3f} {plain:>11.3f} {load:>8.3f} {validate:>9.3f} "
+              f"{total:>11.3f} {total / plain:>13.2f} {total / floor:>8.1f} {wall:>9.3f}")
+    print("check_file = load + schema (jsonschema-rs) + semantic checks + lint; "
+          "jsonschema = json.loads + Draft 2020-12 iter_errors, schema only")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -17,7 +17,7 @@ N runs of:
 The TUI validates after every keystroke (debounced), so the incremental figures are the
 ones that decide whether typing stays smooth; the target is well under 10 ms.
 
-Usage: python benchmarks/incremental_bench.py [--size 500] [--repeat 50]
+Usage: python benchmarks/incremental_bench.py [--size 500] [--repeat 50] [--quick] [--smoke] [--json]
 """
 
 from __future__ import annotations
@@ -34,10 +34,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from check_bench import make_plan  # noqa: E402
+from figures import Figure, to_json  # noqa: E402
 
 from decomposer.document import PlanDocument  # noqa: E402
 from decomposer.incremental import IncrementalValidator  # noqa: E402
 from decomposer.validate import validate_plan  # noqa: E402
+
+INCREMENTAL_AIM = "< 10 ms"
 
 
 def median_ms(repeat: int, prepare: Callable[[int], object], measure: Callable[[object], object]) -> float:
@@ -55,14 +58,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--quick", action="store_true", help="15 runs per figure")
+    parser.add_argument("--smoke", action="store_true", help="a 20-subtask plan, 2 runs: proves the script works")
+    parser.add_argument("--json", action="store_true", help="print one JSON line of figures (for run_all.py)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = min(args.repeat, 15)
+    if args.smoke:
+        args.size, args.repeat = 20, 2
 
     document = PlanDocument(make_plan(args.size))
     validator = IncrementalValidator()
     middle = args.size // 2
     first = validator.validate(document.plan)  # warm: every subtask checked once
     assert first.findings == validate_plan(document.plan).findings
-    print(f"plan: {args.size} subtasks, {len(first.findings)} findings; median of {args.repeat} runs")
 
     def edit(value: Callable[[int], str], *field: str | int) -> Callable[[int], dict]:
         def prepare(i: int) -> dict:
@@ -87,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         ("incremental, no change", median_ms(args.repeat, lambda i: document.plan, validator.validate)),
     ]
     assert validator.validate(document.plan).findings == validate_plan(document.plan).findings
+    if args.json:
+        print(to_json("incremental", [
+            Figure(name, ms, "ms", None if name.startswith("full") else INCREMENTAL_AIM) for name, ms in rows
+        ], f"{args.size} subtasks, median of {args.repeat}"))
+        return 0
+    print(f"plan: {args.size} subtasks, {len(first.findings)} findings; median of {args.repeat} runs")
     width = max(len(name) for name, _ in rows)
     for name, ms in rows:
         print(f"  {name:<{width}}  {ms:8.2f} ms")
