@@ -294,6 +294,12 @@ def test_cancellation_keeps_the_subtasks_that_arrived():
     assert engine.draft is not None
     assert [s["id"] for s in engine.draft["subtasks"]] == ["S1", "S2", "S3"]
     assert engine.draft["title"] == "Twelve parts"
+    # The cancelled call's tokens are billed: they count in the operation and the draft.
+    ended = [e for e in seen if isinstance(e, CallEnded)]
+    assert len(ended) == 1 and ended[0].usage.input_tokens > 0 and ended[0].usage.output_tokens > 0
+    assert engine.usage.input_tokens == ended[0].usage.input_tokens
+    assert engine.draft["source"]["usage"]["input_tokens"] == engine.usage.input_tokens
+    assert engine.draft["source"]["usage"]["output_tokens"] == engine.usage.output_tokens > 0
 
 
 # --- the scanner ------------------------------------------------------------------------------

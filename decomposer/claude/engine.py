@@ -140,11 +140,19 @@ class Engine:
             self.on_event(CallStarted(purpose, attempt, max_tokens))
             if scanner is not None and attempt > 1:
                 scanner.reset()
+            result = CallResult()
             try:
-                result = await stream_call(
+                await stream_call(
                     self.client, self._request(messages, tool, max_tokens), scanner=scanner,
-                    on_item=on_item, on_progress=lambda n: self.on_event(Progress(n)),
+                    on_item=on_item, on_progress=lambda n: self.on_event(Progress(n)), result=result,
                 )
+            except asyncio.CancelledError:
+                # What a cancelled call spent still counts towards the operation and the plan.
+                self.usage = self.usage + result.usage
+                if self.draft is not None and isinstance(self.draft.get("source"), dict):
+                    self.draft["source"]["usage"] = self.usage.to_source_usage(self.model)
+                self.on_event(CallEnded(purpose, result.usage, self.usage, self.usage.cost_usd(self.model), None))
+                raise
             except Exception as exc:  # noqa: BLE001 - the request failed before the stream began
                 result = CallResult(failure=failures.from_exception(exc, self.model))
             self.usage = self.usage + result.usage

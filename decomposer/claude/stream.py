@@ -9,6 +9,8 @@ when its closing brace arrives."""
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -137,12 +139,14 @@ OnProgress = Callable[[int], None]
 
 
 async def stream_call(client, request: dict, *, scanner: ArrayItemScanner | None = None,
-                      on_item: OnItem | None = None, on_progress: OnProgress | None = None) -> CallResult:
+                      on_item: OnItem | None = None, on_progress: OnProgress | None = None,
+                      result: CallResult | None = None) -> CallResult:
     """Run one streamed request. ``scanner`` reports the items of its array as they
     complete (without one, the tool input is only parsed at the end). Exceptions from
     the transport propagate (the caller classifies them); everything the stream says
-    ends up in the CallResult."""
-    result = CallResult()
+    ends up in the CallResult: ``result`` when given, so a caller whose call is
+    cancelled still has the usage spent so far."""
+    result = result if result is not None else CallResult()
     watch_items = scanner is not None
     scanner = scanner or ArrayItemScanner("")
     tool_block: int | None = None
@@ -177,6 +181,10 @@ async def stream_call(client, request: dict, *, scanner: ArrayItemScanner | None
                 stop_details = getattr(event.delta, "stop_details", None)
                 if event.usage is not None:
                     result.usage.merge_delta(event.usage)
+    except asyncio.CancelledError:
+        # Cancelled by the user: the tokens streamed so far are billed all the same.
+        result.usage.output_tokens = max(result.usage.output_tokens, int(received / CHARS_PER_TOKEN))
+        raise
     except Exception as exc:  # noqa: BLE001 - a fault mid-stream: classify it, keep what arrived
         result.failure = from_exception(exc, request["model"], mid_stream=True)
         result.items, result.partial = list(scanner.items), scanner.partial()
