@@ -32,6 +32,7 @@ UNDO_LIMIT = 500
 # Keystrokes in one field closer together than this are one undo step.
 COALESCE_SECONDS = 1.5
 PLAN_ID_LIMIT = 64  # the schema's id pattern allows 64 characters
+UNTITLED = "Untitled plan"  # the title of a new plan until someone gives it one
 _TOP_LEVEL_ID = re.compile(r"^S([0-9]+)")
 # A copy of a subtask is a new piece of work: it has no ticket, no runs, no verdict yet.
 _NOT_COPIED = ("tracker", "evidence", "review")
@@ -134,7 +135,7 @@ class PlanDocument:
     # --- creating and opening -------------------------------------------------------------
 
     @classmethod
-    def new(cls, task: str = "", title: str = "Untitled plan", *,
+    def new(cls, task: str = "", title: str = UNTITLED, *,
             time_source: Callable[[], float] = time.monotonic,
             wall_clock: Callable[[], datetime] = utc_now) -> PlanDocument:
         """A skeleton plan. It has no subtasks (and maybe no task) yet, so it does not

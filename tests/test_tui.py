@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from decomposer.drafts import DraftStore
 from decomposer.tui.app import DecomposerApp
 from decomposer.tui.screens.confirm import ConfirmScreen
 from decomposer.tui.screens.export import ExportScreen
+from decomposer.tui.screens.open import OpenScreen
 from decomposer.tui.screens.plan import PlanScreen
 from decomposer.tui.screens.refine import RefineScreen
 from decomposer.tui.screens.review import ReviewScreen
@@ -93,6 +95,21 @@ async def test_type_a_task_decompose_and_watch_subtasks_arrive(api):
         assert body["messages"][0]["content"][0]["text"].count("Export the report as CSV") == 1
 
 
+async def test_a_title_the_engineer_typed_survives_decomposition(api):
+    api.replies.append(ToolReply(SUBMIT_PLAN, twelve_subtasks(), delay=0.001))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one("#plan-title").focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"CSV export")
+        app.screen.query_one("#task").focus()
+        await pilot.press(*"Export the report as CSV")
+        await pilot.press("f5")
+        await settle(pilot, app, 0.5)
+        assert len(app.document.plan["subtasks"]) == 12
+        assert app.document.plan["title"] == "CSV export"
+        assert twelve_subtasks()["title"] != "CSV export"
+
+
 async def test_escape_cancels_and_keeps_what_arrived(api):
     api.replies.append(ToolReply(SUBMIT_PLAN, twelve_subtasks(), delay=0.003))
     app = make_app({**clean_plan(), "subtasks": []} | {"task": "Export CSV"})
@@ -108,6 +125,10 @@ async def test_escape_cancels_and_keeps_what_arrived(api):
         kept = app.document.plan["subtasks"]
         assert 3 <= len(kept) < 12 and kept[0]["id"] == "S1"
         assert "Cancelled" in notifications(app)
+        # the cancelled call's tokens count: in the header and in the plan
+        assert app.usage.input_tokens > 0 and app.usage.output_tokens > 0
+        assert "no model calls yet" not in app.header_state()["usage"]
+        assert app.document.plan["source"]["usage"]["input_tokens"] == app.usage.input_tokens
         # the draft was autosaved with what arrived
         await pilot.pause(0.8)
         assert DraftStore().list()
@@ -292,13 +313,160 @@ async def test_review_mode_incomplete_first_approve_and_model_review(api):
         assert app.document.plan["subtasks"][app.screen.index]["review"]["status"] == "changes_requested"
 
 
+# --- open and import ----------------------------------------------------------------------
+
+PEERS = Path(__file__).parent / "peers"
+
+
+async def _open(pilot, app, path) -> None:
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    assert isinstance(app.screen, OpenScreen)
+    box = app.screen.query_one("#import-path")
+    box.value = str(path)
+    await pilot.press("enter")
+    await settle(pilot, app)
+
+
+async def test_import_a_taskmaster_file_as_a_new_unsaved_plan(env):
+    source = env / "tasks.json"
+    source.write_bytes((PEERS / "taskmaster-DwcQuocXa-financial-agent-task-master-demo.legacy.tasks.json").read_bytes())
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, app, source)
+        assert isinstance(app.screen, PlanScreen)
+        plan = app.document.plan
+        assert plan["source"] == {"kind": "import", "importer": "taskmaster"}
+        assert app.screen.query_one("#subtasks").option_count == len(plan["subtasks"]) > 5
+        # unsaved and not bound to the source: saving asks for a name, never writes over tasks.json
+        assert app.document.path is None and app.document.dirty
+        assert "Imported" in notifications(app) and "taskmaster" in notifications(app)
+        assert app.report is not None and app.report.errors  # the placeholders are flagged
+        await pilot.press("ctrl+z")  # the import is an edit: undo goes back to the empty plan
+        await settle(pilot, app)
+        assert app.document.plan["subtasks"] == []
+
+
+async def test_open_our_own_plan_binds_it_to_its_file(env):
+    path = env / "plan.json"
+    path.write_text(json.dumps(clean_plan()))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, app, path)
+        assert app.document.path == path and not app.document.dirty
+        assert [s["id"] for s in app.document.plan["subtasks"]] == ["S1", "S2"]
+        assert "Opened plan.json" in notifications(app)
+
+
+async def test_a_file_that_cannot_be_imported_keeps_the_dialog_open_with_the_reason(env):
+    broken = env / "[bold]tasks.json"
+    broken.write_text('{"tasks": [{"id": 1, "title": ')
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, app, broken)
+        assert isinstance(app.screen, OpenScreen)
+        status = str(app.screen.query_one("#import-status").content)
+        assert "[bold]tasks.json" in status  # the name is shown literally, not as markup
+        assert app.document.plan["subtasks"][0]["id"] == "S1"  # the plan is untouched
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanScreen)
+
+
+async def test_opening_another_plan_over_unsaved_changes_asks_first(env):
+    path = env / "other.json"
+    path.write_text(json.dumps({**clean_plan(), "title": "The other plan"}))
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("a")  # an unsaved change
+        await pilot.pause()
+        await _open(pilot, app, path)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # stay
+        await pilot.pause()
+        assert len(app.document.plan["subtasks"]) == 3
+        await _open(pilot, app, path)
+        await pilot.press("enter")  # the confirm button: open
+        await settle(pilot, app)
+        assert app.document.plan["title"] == "The other plan"
+        # the abandoned changes are kept as a draft
+        assert any(d.subtask_count == 3 for d in DraftStore().list())
+
+
+async def test_the_editor_lists_every_ticket_of_a_subtask(env):
+    plan = clean_plan()
+    plan["subtasks"][0]["tracker"] = [
+        {"system": "github", "key": "#12", "url": "https://github.com/o/r/issues/12"},
+        {"system": "linear", "key": "ENG-[b]7[/b]"},
+    ]
+    app = make_app(plan)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        shown = str(app.screen.query_one("#editor")._tool_filled.content)
+        assert "github #12 https://github.com/o/r/issues/12" in shown and "linear ENG-[b]7[/b]" in shown
+
+
+# --- verify -------------------------------------------------------------------------------
+
+def _plan_with_commands(tmp_path) -> dict:
+    import shlex
+    import sys
+
+    plan = clean_plan()
+    marker = tmp_path / "ran.txt"
+    write = shlex.join([sys.executable, "-c", f"open({str(marker)!r}, 'w').write('x')"])
+    plan["subtasks"][0]["acceptance"] = [
+        {"statement": "The marker is written", "verify": {"method": "command", "command": write}},
+        {"statement": "A failing check [bold]fails[/bold]", "verify": {"method": "command", "command": "exit 3"}},
+    ]
+    return plan
+
+
+async def test_verify_shows_every_command_and_runs_nothing_until_confirmed(env):
+    app = make_app(_plan_with_commands(env))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("f6")
+        await pilot.pause()
+        listing = str(app.screen.query_one("#verify-list").content)
+        assert "ran.txt" in listing and "exit 3" in listing
+        assert "[bold]fails[/bold]" in listing  # plan text shown literally
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not (env / "ran.txt").exists()
+        assert "evidence" not in app.document.plan["subtasks"][0]
+
+
+async def test_verify_runs_on_enter_and_records_evidence(env):
+    app = make_app(_plan_with_commands(env))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.screen.state == "done":
+                break
+        assert (env / "ran.txt").exists()
+        evidence = app.document.plan["subtasks"][0]["evidence"]
+        assert [(e["criterion"], e["passed"], e.get("exit_code")) for e in evidence] == [(0, True, 0), (1, False, 3)]
+        assert "1 passed, 1 failed, 0 not run" in str(app.screen.query_one("#verify-foot").content)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+z")  # evidence is an edit like any other
+        await settle(pilot, app)
+        assert len(app.document.plan["subtasks"][0]["evidence"]) == 1
+
+
 async def test_export_is_blocked_by_errors_then_allowed(env):
     plan = clean_plan()
     plan["subtasks"][0]["depends_on"] = ["S9"]
     app = make_app(plan)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert isinstance(app.screen, ExportScreen)
         assert "blocked by 1 errors" in str(app.screen.query_one("#blockers").content)
@@ -311,10 +479,10 @@ async def test_export_is_blocked_by_errors_then_allowed(env):
         app.document.set_field(("subtasks", 0, "depends_on"), None, delete=True)
         app.document_changed()
         await settle(pilot, app)
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert "Ready" in str(app.screen.query_one("#blockers").content)
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+t")
         await settle(pilot, app)
         written = list(env.glob("*.json"))
         assert len(written) == 1 and json.loads(written[0].read_text())["subtasks"][0]["id"] == "S1"
@@ -539,7 +707,7 @@ async def test_undo_in_a_dialog_text_box_leaves_the_plan_alone(env):
         await pilot.pause(0.3)
         await pilot.press("a")
         await pilot.pause()
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         await pilot.press("tab", "ctrl+z")
         await pilot.pause()

@@ -92,7 +92,7 @@ def test_review_mode(snap_compare):
 def test_export_dialog_blocked(snap_compare):
     async def export(pilot):
         await _settle(pilot)
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+t")
         await _settle(pilot)
 
     assert snap_compare(app_for("examples/flawed.json"), terminal_size=SIZE, run_before=export)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import copy
+import gc
+import os
 import threading
 import time
 from pathlib import Path
@@ -27,7 +29,7 @@ from ..findings import value_at
 from ..claude.config import ConfigError, Settings, has_credentials, read_config
 from ..claude.failures import CREDENTIALS_HINT
 from ..claude.usage import Usage
-from ..document import PlanDocument
+from ..document import UNTITLED, PlanDocument
 from ..drafts import DraftStore
 from ..incremental import IncrementalValidator
 from ..validate import Report
@@ -58,8 +60,13 @@ class DecomposerApp(App):
         Binding("f5", "decompose", "Decompose", id="decompose"),
         Binding("ctrl+r", "refine", "Refine", id="refine"),
         Binding("f8", "review", "Review", id="review"),
-        Binding("ctrl+o", "export", "Export", id="export"),
+        Binding("f6", "verify", "Verify", id="verify"),
+        Binding("ctrl+o", "open", "Open", id="open"),
+        # Not ctrl+e: text fields take it (end of line). T as in tickets.
+        Binding("ctrl+t", "export", "Export", id="export"),
         Binding("ctrl+s", "save", "Save", id="save"),
+        # F12 is "Save As" in most desktop editors; terminals cannot send ctrl+shift+s.
+        Binding("f12", "save_as", "Save as", id="save_as", show=False),
         Binding("ctrl+z", "undo", "Undo", id="undo", priority=True),
         Binding("ctrl+y", "redo", "Redo", id="redo", priority=True),
         Binding("ctrl+q", "quit_guarded", "Quit", id="quit", priority=True),
@@ -70,8 +77,14 @@ class DecomposerApp(App):
         ("Decompose task", "Ask Claude to split the task into subtasks", "decompose"),
         ("Cancel decomposition", "Stop the running model call; keep what arrived", "cancel"),
         ("Refine subtask", "Ask Claude to split or sharpen the selected subtask", "refine"),
+        ("Verify subtask", "Run the selected subtask's command criteria (after showing them) and record evidence",
+         "verify"),
+        ("Verify plan", "Run every command criterion of the plan (after showing them) and record evidence",
+         "verify(True)"),
         ("Review mode", "Step through subtasks, incomplete first; approve or request changes", "review"),
-        ("Export plan", "Write the plan as JSON or Markdown tickets", "export"),
+        ("Open or import a plan", "Open a plan file, or import Taskmaster, Spec Kit, Backlog.md or Kiro tasks",
+         "open"),
+        ("Export plan", "Write the plan as JSON, Markdown, agent briefs or tracker tickets", "export"),
         ("Save", "Save the plan to its file", "save"),
         ("Save as", "Save the plan to a new file", "save_as"),
         ("Undo", "Undo the last edit", "undo"),
@@ -116,6 +129,7 @@ class DecomposerApp(App):
         self.stream_plan: dict | None = None  # the plan as it streams, shown read-only
         self.draft_key = self.drafts.key_for(self.document.path)
         self._validate_timer = None
+        self._heap_frozen = False
         self._autosave_timer = None
         self._last_progress = 0.0
         self._engine = None
@@ -191,9 +205,10 @@ class DecomposerApp(App):
         has_subtasks = bool(self.document.plan.get("subtasks"))
         self.push_screen("plan" if has_subtasks and not self.start_task else "task")
         # After the first frame and off the event loop: the first validation loads the
-        # schema validators, which takes a quarter of a second.
-        self.set_timer(FIRST_VALIDATION_DELAY,
-                       lambda: self._validate_in_thread(self.document.plan, self.document.revision))
+        # schema validators, which takes a quarter of a second (and its thread would
+        # compete with the first frame for the interpreter).
+        self.call_after_refresh(self.set_timer, FIRST_VALIDATION_DELAY,
+                                lambda: self._validate_in_thread(self.document.plan, self.document.revision))
         if self.config_problem:
             self.notify(self.config_problem, title="Config file ignored", severity="error", markup=False)
         if self.restore_drafts:
@@ -278,6 +293,13 @@ class DecomposerApp(App):
         if revision != self.document.revision:
             return  # stale: a newer validation is on its way
         self.report, self.report_revision = report, revision
+        if not self._heap_frozen:
+            # Start-up is over: modules, widgets and the opened plan are loaded. A full
+            # collection walks every object in the heap (over 60 ms with a 500-subtask
+            # plan, landing in the middle of a keypress); frozen objects are skipped by
+            # the collector but still freed by reference counting.
+            self._heap_frozen = True
+            gc.freeze()
         self.tell_screen(ReportReady())
 
     def _schedule_autosave(self) -> None:
@@ -557,6 +579,62 @@ class DecomposerApp(App):
         self.tell_screen(LiveStatus())
         return True
 
+    def action_open(self) -> None:
+        from .screens.open import OpenScreen
+
+        if self._guard_streaming():
+            return
+        folder = self.document.path.resolve().parent if self.document.path else Path.cwd()
+        self.push_screen(OpenScreen(f"{folder}{os.sep}"), self._opened)
+
+    def _opened(self, result) -> None:
+        """Show what the open dialog read: our own plan opens bound to its file; an
+        imported one is a new, unsaved plan (saving asks for a name, never writes over
+        the source). An unsaved plan being left is kept as a draft first."""
+        if result is None:
+            return
+
+        def replace(confirmed: bool | None = True) -> None:
+            if not confirmed:
+                return
+            self._save_draft_now()
+            if result.importer == "json":
+                document = PlanDocument(result.plan, Path(result.source))
+            else:
+                document = PlanDocument.new()
+                document.set_plan(result.plan)  # an edit: the plan is unsaved until ctrl+s
+            self.document = document
+            self.draft_key = self.drafts.key_for(document.path)
+            self.report, self.report_revision = None, -1
+            self.model_findings = []
+            self.document_changed()
+            self.action_plan_screen()
+            self._report_import(result)
+
+        if self.document.dirty:
+            from .screens.confirm import ConfirmScreen
+
+            self.push_screen(ConfirmScreen("The current plan has unsaved changes. Open the other one? "
+                                           "(the changes stay in a draft, offered when you open it again)",
+                                           yes="Open", no="Stay"), replace)
+        else:
+            replace()
+
+    def _report_import(self, result) -> None:
+        subtasks = len(result.plan.get("subtasks") or [])
+        errors = len(result.report.errors)
+        warnings = len(result.report.findings) - errors
+        where = label(Path(result.source).name, 60)
+        if result.importer == "json":
+            self.notify(f"Opened {where}: {subtasks} subtasks, {errors} errors, {warnings} warnings.", markup=False)
+            return
+        for note in result.notes:
+            self.activity.append(f"import: {note}")
+        first = f" Note: {label(result.notes[0], 140)}" if result.notes else ""
+        self.notify(f"Imported {subtasks} subtasks from {where} ({result.importer}): {errors} errors, {warnings} "
+                    f"warnings. Fill in what the findings list, then save (ctrl+s).{first}",
+                    title="Imported", markup=False, timeout=10)
+
     def action_quit_guarded(self) -> None:
         from .screens.confirm import ConfirmScreen
 
@@ -654,12 +732,20 @@ class DecomposerApp(App):
             self.notify(f"Errors remain after {outcome.repair_rounds} repair rounds: see the findings.",
                         title="Draft", severity="warning", markup=False)
 
+    def _with_own_title(self, plan: dict) -> dict:
+        """``plan`` with the title (and id) the plan already had, unless it had none:
+        the model proposes a title, but one the engineer gave wins."""
+        title = self.document.plan.get("title")
+        if not isinstance(title, str) or not title.strip() or title == UNTITLED:
+            return plan
+        return {**plan, "title": title, "id": self.document.plan.get("id", plan.get("id"))}
+
     def _finish_stream(self, plan: dict | None, message: str) -> None:
         self.streaming = False
         self.stream_plan = None
         self.live = ""
         if plan and plan.get("subtasks"):
-            self.document.set_plan(plan)
+            self.document.set_plan(self._with_own_title(plan))
         if message:
             self.notify(message, markup=False)
         self.document_changed()
@@ -676,7 +762,7 @@ class DecomposerApp(App):
 
         if isinstance(event, e.SubtaskReady):
             if self.streaming and self._engine is not None and self._engine.draft is not None:
-                self.stream_plan = self._engine.draft
+                self.stream_plan = self._with_own_title(self._engine.draft)
                 self.live = f"decomposing with {self.model_name}… {event.index + 1} subtasks"
                 self.tell_screen(SubtaskArrived(event.index))
                 self._schedule_autosave()
@@ -727,6 +813,31 @@ class DecomposerApp(App):
             self.notify("There are no subtasks to review yet.", markup=False)
             return
         self.push_screen(ReviewScreen())
+
+    def selected_subtask_id(self) -> str | None:
+        index = self._selected()
+        sid = self.document.plan["subtasks"][index].get("id") if index is not None else None
+        return sid if isinstance(sid, str) else None
+
+    def action_verify(self, whole_plan: bool = False) -> None:
+        """Show the commands a verification would run; they run only on confirmation."""
+        from .screens.verify import VerifyScreen
+
+        if self._guard_streaming():
+            return
+        if not self.document.plan.get("subtasks"):
+            self.notify("There are no subtasks to verify yet.", markup=False)
+            return
+        cwd = self.document.path.resolve().parent if self.document.path else Path.cwd()
+        self.push_screen(VerifyScreen(None if whole_plan else self.selected_subtask_id(), cwd))
+
+    def record_evidence(self, evidence) -> None:
+        """Put one verification result into the plan (an edit: undo takes it back)."""
+        from ..verify import evidence_edit
+
+        tokens, entries = evidence_edit(self.document.plan, evidence)
+        self.document.set_field(tokens, entries)
+        self.document_changed()
 
     def action_export(self) -> None:
         from .screens.export import ExportScreen

@@ -21,8 +21,9 @@ from ..safe import label, literal
 class ExportScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="export_close"),
-        # priority: the destination box would otherwise take ctrl+e (end of line)
-        Binding("ctrl+e", "export", "Export", id="export_run", priority=True),
+        # ctrl+t again writes (the key that opened the dialog); priority: the destination
+        # box would otherwise take ctrl+e (end of line)
+        Binding("ctrl+t,ctrl+e", "export", "Export", id="export_run", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -32,7 +33,7 @@ class ExportScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide tall"):
-            yield Static("Export · ctrl+e to write, escape to close", classes="section")
+            yield Static("Export · ctrl+t or ctrl+e to write, escape to close", classes="section")
             with Horizontal(id="export-top"):
                 yield OptionList(*[Option(f"{f.label}  ({f.kind})", id=f.name) for f in self.formats], id="formats")
                 with Vertical():

@@ -133,8 +133,9 @@ class PlanScreen(Screen):
 
     def _follow_selection(self) -> None:
         self._follow_timer = None
-        self._load_editor(structural=False)
-        self.refresh_findings()
+        with self.app.batch_update():  # one screen update for editor and findings
+            self._load_editor(structural=False)
+            self.refresh_findings()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "subtasks":

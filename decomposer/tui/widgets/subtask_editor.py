@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -19,6 +21,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from .choice import Choice
 
 from ...findings import value_at
+from ...trackers.entries import entries
 from ..safe import field_text, label
 
 ENUMS = {
@@ -75,11 +78,17 @@ class _Field:
 
 
 class TextField(Input, _Field):
-    pass
+    # Input keeps its virtual size at the width of its text, and Widget declares that
+    # reactive with layout=True: every new value re-laid out the whole screen (about
+    # 100 widgets). A one-line field's own size never depends on its text, so a repaint
+    # is enough; horizontal scrolling reads the virtual size directly.
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
 
 class AreaField(TextArea, _Field):
-    pass
+    # Its height is fixed in the stylesheet and it wraps, so as for TextField a new
+    # value needs no layout pass (TextArea refreshes its own scrollbars).
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
 
 class ChoiceField(Choice, _Field):
@@ -105,14 +114,64 @@ def _show(widget: Widget, visible: bool) -> None:
         widget.display = visible
 
 
-class ItemGroup(Vertical):
+class _Settled:
+    """A container whose size its parent settles.
+
+    After a layout pass Textual assigns each widget its new virtual size, a layout=True
+    reactive, so a container whose content changed asked for a second full pass and a
+    repaint of its whole area. The first pass has already placed it and marked what
+    moved."""
+
+    virtual_size = Reactive(Size(0, 0), layout=False, repaint=False)
+
+
+class FieldBlock(_Settled, Horizontal):
+    """Fields under one another with their captions in a single column beside them.
+
+    One caption widget per block rather than one caption and one row per field: every
+    widget costs time on each repaint, and moving through the list repaints the editor.
+    Rows can be hidden (a review criterion has no command); the captions follow."""
+
+    def __init__(self, rows: list[tuple[str, Widget]], **kwargs) -> None:
+        self.rows = rows
+        self._visible = [True] * len(rows)
+        self._captions = Static(self._caption_text(), classes="captions", markup=False)
+        fields = Vertical(*(field for _, field in rows), classes="fields")
+        super().__init__(self._captions, fields, **kwargs)
+
+    def _caption_text(self) -> str:
+        lines = []
+        for (caption, field), visible in zip(self.rows, self._visible):
+            if visible:  # an area is three lines tall (app.tcss): its caption sits on the first
+                lines += [caption] + [""] * (2 if isinstance(field, AreaField) else 0)
+        return "\n".join(lines)
+
+    def show_rows(self, visible: list[bool]) -> None:
+        if visible == self._visible:
+            return
+        self._visible = list(visible)
+        for (_, field), shown in zip(self.rows, visible):
+            _show(field, shown)
+        self._captions.update(self._caption_text())
+
+
+class ItemGroup(FieldBlock):
     """One item of a list (a precondition, a criterion, ...): shown or hidden, reused."""
+
+
+class ItemPool(_Settled, Vertical):
+    """The item groups of one list."""
 
 
 class SubtaskEditor(VerticalScroll):
     """Built once, then reused: each list keeps a pool of item groups, grown when a
     subtask has more items than any before and hidden beyond the current count, so
     moving between subtasks only swaps values (mounting widgets costs far more)."""
+
+    # See _Settled. The vertical scrollbar is always shown (app.tcss), so a change of
+    # content height never changes the width the fields are laid out in; the scrollbar
+    # is updated from the new virtual size directly.
+    virtual_size = Reactive(Size(0, 0), layout=False, repaint=False)
 
     BINDINGS = [
         Binding("alt+n", "item('add')", "Add item", id="add_item"),
@@ -128,15 +187,13 @@ class SubtaskEditor(VerticalScroll):
         self._built = False
         self._fields_by_tokens: dict[tuple, Widget] = {}
         self._subtask: Any = None
-        self._pools: dict[tuple, Vertical] = {}
+        self._pools: dict[tuple, ItemPool] = {}
         self._groups: dict[tuple, list[ItemGroup]] = {key: [] for key in LISTS}
         self._tool_filled: Static | None = None
+        self._tool_filled_text = ""
         self._empty: Static | None = None
 
     # --- building -------------------------------------------------------------------------
-
-    def _row(self, caption: str, widget: Widget) -> Horizontal:
-        return Horizontal(Static(caption, classes="caption"), widget, classes="row")
 
     def _register(self, field, tokens: tuple):
         field.tokens = tokens
@@ -167,39 +224,34 @@ class SubtaskEditor(VerticalScroll):
         if list_tokens == ("acceptance",):
             base = ("acceptance", j)
             rows = [
-                self._row(f"Criterion {j + 1}", self._input(base + ("statement",), "Observable outcome")),
-                self._row("  verify by", self._choice(base + ("verify", "method"), "method")),
-                self._row("  reviewer", self._input(base + ("verify", "reviewer"), "a role")),
-                self._row("  command", self._input(base + ("verify", "command"), "pytest -q tests/x")),
-                self._row("  exit code", self._input(base + ("verify", "expect_exit"), "0", "int")),
-                self._row("  output ~", self._input(base + ("verify", "expect_output"), "regex")),
-                self._row("  timeout s", self._input(base + ("verify", "timeout_s"), "", "int")),
+                (f"Criterion {j + 1}", self._input(base + ("statement",), "Observable outcome")),
+                ("  verify by", self._choice(base + ("verify", "method"), "method")),
+                ("  reviewer", self._input(base + ("verify", "reviewer"), "a role")),
+                ("  command", self._input(base + ("verify", "command"), "pytest -q tests/x")),
+                ("  exit code", self._input(base + ("verify", "expect_exit"), "0", "int")),
+                ("  output ~", self._input(base + ("verify", "expect_output"), "regex")),
+                ("  timeout s", self._input(base + ("verify", "timeout_s"), "", "int")),
             ]
-            rows[2].add_class("review-only")
-            for row in rows[3:]:
-                row.add_class("command-only")
         elif list_tokens == ("pause_boundaries",):
             base = ("pause_boundaries", j)
             rows = [
-                self._row(f"Trigger {j + 1}", self._input(base + ("trigger",), "When about to …")),
-                self._row("  action", self._choice(base + ("action",), "action")),
-                self._row("  question", self._input(base + ("question",))),
-                self._row("  reason", self._input(base + ("reason",))),
+                (f"Trigger {j + 1}", self._input(base + ("trigger",), "When about to …")),
+                ("  action", self._choice(base + ("action",), "action")),
+                ("  question", self._input(base + ("question",))),
+                ("  reason", self._input(base + ("reason",))),
             ]
         else:
             caption = "Precondition" if list_tokens[-1] == "preconditions" else "Artifact"
-            rows = [self._row(f"{caption} {j + 1}", self._input(list_tokens + (j,)))]
-        group = ItemGroup(*rows)
-        group.rows = rows  # its children, usable before it is mounted
-        return group
+            rows = [(f"{caption} {j + 1}", self._input(list_tokens + (j,)))]
+        return ItemGroup(rows)
 
     def _build(self) -> list[Widget]:
         widgets: list[Widget] = [
-            self._row("Id", self._input(("id",), "S1")),
-            self._row("Title", self._input(("title",), "Imperative, as on a ticket")),
-            self._row("Goal", self._area(("goal",), "What and why")),
+            FieldBlock([("Id", self._input(("id",), "S1")),
+                        ("Title", self._input(("title",), "Imperative, as on a ticket")),
+                        ("Goal", self._area(("goal",), "What and why"))]),
             Static("Input state · where it starts", classes="section"),
-            self._row("Summary", self._area(("input_state", "summary"), "What exists before work begins")),
+            FieldBlock([("Summary", self._area(("input_state", "summary"), "What exists before work begins"))]),
         ]
         sections = {
             ("input_state", "preconditions"): (None, "+ precondition"),
@@ -210,22 +262,24 @@ class SubtaskEditor(VerticalScroll):
         for list_tokens, (heading, add_text) in sections.items():
             if heading:
                 widgets.append(Static(heading, classes="section"))
-            pool = Vertical(classes="item-pool")
+            pool = ItemPool(classes="item-pool")
             self._pools[list_tokens] = pool
             widgets.append(pool)
             widgets.append(AddButton(list_tokens, add_text))
-        widgets.append(Static("Autonomy and risk", classes="section"))
-        widgets.append(self._row("Autonomy", self._choice(("autonomy",), "autonomy")))
-        widgets.append(self._row("Stakes", self._choice(("risk", "stakes"), "stakes")))
-        widgets.append(self._row("Verification", self._choice(("risk", "verification_cost"), "verification_cost")))
-        widgets.append(self._row("Reversible", self._register(FlagField(), ("risk", "reversible"))))
-        widgets.append(Static("Planning", classes="section"))
-        widgets.append(self._row("Depends on", self._input(("depends_on",), "S1, S2", "ids")))
-        widgets.append(self._row("Estimate", self._choice(("estimate",), "estimate")))
-        widgets.append(self._row("Labels", self._input(("labels",), "backend, migration", "list")))
-        widgets.append(Static("Review", classes="section"))
-        widgets.append(self._row("Status", self._choice(("review", "status"), "status")))
-        widgets.append(self._row("Notes", self._input(("review", "notes"))))
+        widgets += [
+            Static("Autonomy and risk", classes="section"),
+            FieldBlock([("Autonomy", self._choice(("autonomy",), "autonomy")),
+                        ("Stakes", self._choice(("risk", "stakes"), "stakes")),
+                        ("Verification", self._choice(("risk", "verification_cost"), "verification_cost")),
+                        ("Reversible", self._register(FlagField(), ("risk", "reversible")))]),
+            Static("Planning", classes="section"),
+            FieldBlock([("Depends on", self._input(("depends_on",), "S1, S2", "ids")),
+                        ("Estimate", self._choice(("estimate",), "estimate")),
+                        ("Labels", self._input(("labels",), "backend, migration", "list"))]),
+            Static("Review", classes="section"),
+            FieldBlock([("Status", self._choice(("review", "status"), "status")),
+                        ("Notes", self._input(("review", "notes")))]),
+        ]
         self._tool_filled = Static("", classes="dim")
         widgets.append(self._tool_filled)
         return widgets
@@ -274,12 +328,9 @@ class SubtaskEditor(VerticalScroll):
         for j, group in enumerate(groups):
             _show(group, j < count)
             if list_tokens == ("acceptance",) and j < count:
-                method = value_at(items[j], ("verify", "method"))
-                for row in group.rows:
-                    if row.has_class("review-only"):
-                        _show(row, method == "review")
-                    elif row.has_class("command-only"):
-                        _show(row, method != "review")
+                # Statement and method always; a reviewer for review, the rest for a command.
+                review = value_at(items[j], ("verify", "method")) == "review"
+                group.show_rows([True, True, review] + [not review] * 4)
         return grown
 
     def _fill(self, subtask: dict) -> None:
@@ -301,17 +352,16 @@ class SubtaskEditor(VerticalScroll):
                     field.value = value if isinstance(value, str) else None
 
     def _show_tool_filled(self, subtask: dict) -> None:
-        extra = []
-        tracker = subtask.get("tracker")
-        if isinstance(tracker, dict):
-            extra.append(f"Ticket: {label(tracker.get('system', ''), 20)} {label(tracker.get('key', ''), 40)} "
-                         f"{label(tracker.get('url', ''), 100)}")
+        extra = [f"Ticket: {label(ticket.get('system', ''), 20)} {label(ticket.get('key', ''), 40)} "
+                 f"{label(ticket.get('url', ''), 100)}" for ticket in entries(subtask.get("tracker"))]
         evidence = subtask.get("evidence")
         if isinstance(evidence, list) and evidence:
             passed = sum(1 for e in evidence if isinstance(e, dict) and e.get("passed") is True)
             extra.append(f"Evidence: {passed}/{len(evidence)} checks passed")
-        if self._tool_filled is not None:
-            self._tool_filled.update("\n".join(extra))
+        text = "\n".join(extra)
+        if self._tool_filled is not None and text != self._tool_filled_text:
+            self._tool_filled_text = text
+            self._tool_filled.update(text)
 
     def _fields(self) -> list:
         return list(self._fields_by_tokens.values())
