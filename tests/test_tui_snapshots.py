@@ -47,6 +47,10 @@ async def _settle(pilot):
     for screen in pilot.app.screen_stack:
         for widget in screen.query("Input, TextArea"):
             widget.cursor_blink = False
+            # Stopping the blink shows the cursor, but TextArea keeps the lines it drew
+            # in the blink's off phase (a slow machine gets there): redraw them.
+            widget.notify_style_update()
+            widget.refresh()
     await pilot.pause()
 
 

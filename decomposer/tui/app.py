@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -31,10 +31,12 @@ from ..claude.failures import CREDENTIALS_HINT
 from ..claude.usage import Usage
 from ..document import UNTITLED, PlanDocument
 from ..drafts import DraftStore
-from ..incremental import IncrementalValidator
-from ..validate import Report
 from .messages import DocumentChanged, LiveStatus, ReportReady, SubtaskArrived
 from .safe import label, shows_as
+
+if TYPE_CHECKING:
+    from ..incremental import IncrementalValidator
+    from ..validate import Report
 
 # Plans up to this size are validated on the event loop (a few milliseconds); larger
 # ones in a thread.
@@ -115,7 +117,7 @@ class DecomposerApp(App):
         except ConfigError as exc:
             self.config, self.settings = {}, settings or Settings()
             self.config_problem = str(exc)
-        self.validator = IncrementalValidator()
+        self._validator: IncrementalValidator | None = None  # built on first use, after the first frame
         self.validator_lock = threading.Lock()
         self.report: Report | None = None
         self.report_revision = -1
@@ -135,6 +137,15 @@ class DecomposerApp(App):
         self._engine = None
 
     # --- state the screens read -------------------------------------------------------------
+
+    @property
+    def validator(self) -> IncrementalValidator:
+        """Used only under ``validator_lock``, so it is built once."""
+        if self._validator is None:
+            from ..incremental import IncrementalValidator
+
+            self._validator = IncrementalValidator()
+        return self._validator
 
     @property
     def plan(self) -> dict:
