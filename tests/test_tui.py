@@ -488,6 +488,31 @@ async def test_export_is_blocked_by_errors_then_allowed(env):
         assert len(written) == 1 and json.loads(written[0].read_text())["subtasks"][0]["id"] == "S1"
 
 
+async def test_re_exporting_markdown_over_an_earlier_export_removes_stale_tickets(env):
+    app = make_app(clean_plan(), env / "plan.json")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        for _ in range(2):
+            await pilot.press("ctrl+t")
+            await pilot.pause()
+            await pilot.press("down")  # Markdown tickets
+            await pilot.pause()
+            await pilot.press("ctrl+t")
+            await settle(pilot, app)
+            if isinstance(app.screen, ConfirmScreen):  # the folder exists: overwrite
+                await pilot.press("y")
+                await settle(pilot, app)
+            assert isinstance(app.screen, PlanScreen)
+            if len(app.document.plan["subtasks"]) == 2:
+                folder = next(p for p in env.iterdir() if p.is_dir() and p.name != "data")
+                assert len(list(folder.glob("S*.md"))) == 2
+                app.document.delete_subtask(1)  # then export again
+                app.document_changed()
+                await settle(pilot, app)
+        assert [p.name.split("-")[0] for p in folder.glob("S*.md")] == ["S1"]
+        assert "removed 1 stale file" in notifications(app)
+
+
 # --- files and safety -------------------------------------------------------------------------
 
 async def test_save_autosave_and_restore(env):

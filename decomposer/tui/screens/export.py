@@ -107,8 +107,13 @@ class ExportScreen(ModalScreen[None]):
             self.app.call_from_thread(self.app.notify, f"Export failed: {label(reason, 200)}", severity="error",
                                       markup=False)
         else:
-            self.app.call_from_thread(self.app.notify, f"Exported {len(written)} file(s) to {label(str(destination), 80)}",
-                                      markup=False)
+            stale = ""
+            if written.removed:
+                stale += f"; removed {len(written.removed)} stale file(s) of the previous export"
+            if written.kept:
+                stale += f"; could not remove {len(written.kept)} stale file(s): {label(written.kept[0].name, 60)}…"
+            self.app.call_from_thread(self.app.notify, f"Exported {len(written)} file(s) to "
+                                      f"{label(str(destination), 80)}{stale}", markup=False)
             self.app.call_from_thread(self.dismiss, None)
 
     def _ask_overwrite(self, reason: str) -> None:
