@@ -316,7 +316,11 @@ def test_scanner_finds_items_whatever_the_chunking(size):
     found = []
     for i in range(0, len(text), size):
         found += scanner.feed(text[i:i + size])
+        if i == len(text) // 2 // size * size:  # reading the text midway must not disturb the scan
+            assert scanner.text == text[:i + size]
     assert found == tricky["subtasks"]
+    assert scanner.text == text
+    assert scanner.partial() == {"title": tricky["title"]}
 
 
 def test_scanner_ignores_arrays_under_other_keys():

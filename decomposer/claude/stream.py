@@ -10,6 +10,7 @@ when its closing brace arrives."""
 from __future__ import annotations
 
 import asyncio
+import bisect
 
 import json
 import re
@@ -35,7 +36,12 @@ class ArrayItemScanner:
 
     def reset(self) -> None:
         """Start over, for a retried call."""
-        self.text = ""
+        # The text is kept as its chunks: appending to one string copies it each time,
+        # which is quadratic over a long reply. Items are cut from the chunks they span.
+        self._chunks: list[str] = []
+        self._starts: list[int] = []  # offset of each chunk in the text
+        self._length = 0
+        self._joined: str | None = ""
         self._depth = 0
         self._in_string = False
         self._escaped = False  # the previous character was a backslash inside a string
@@ -45,10 +51,31 @@ class ArrayItemScanner:
         self._head: dict | None = None
         self.items: list[Any] = []
 
+    @property
+    def text(self) -> str:
+        """Everything fed so far."""
+        if self._joined is None:
+            self._joined = "".join(self._chunks)
+            self._chunks, self._starts = [self._joined], [0]
+        return self._joined
+
+    def _slice(self, start: int, end: int) -> str:
+        """``text[start:end]``, joining only the chunks that range spans."""
+        start = max(0, start)
+        first = bisect.bisect_right(self._starts, start) - 1
+        last = bisect.bisect_left(self._starts, end)
+        joined = "".join(self._chunks[first:last])
+        base = self._starts[first]
+        return joined[start - base:end - base]
+
     def feed(self, chunk: str) -> list[Any]:
         """Add a chunk; return the items completed by it."""
-        offset = len(self.text)
-        self.text += chunk
+        offset = self._length
+        if chunk:
+            self._chunks.append(chunk)
+            self._starts.append(offset)
+            self._length += len(chunk)
+            self._joined = None
         done: list[Any] = []
         skip_until = -1
         if self._escaped and chunk:
@@ -61,7 +88,7 @@ class ArrayItemScanner:
             char = match.group()
             if self._in_string:
                 if char == "\\":
-                    if i + 1 < len(self.text):
+                    if i + 1 < self._length:
                         skip_until = i + 1
                     else:
                         self._escaped = True
@@ -72,7 +99,7 @@ class ArrayItemScanner:
                 self._in_string = True
             elif char in "{[":
                 if char == "[" and self._depth == 1:
-                    key = _KEY_BEFORE.search(self.text, max(0, i - 200), i)
+                    key = _KEY_BEFORE.search(self._slice(i - 200, i))
                     self._in_array = bool(key) and key.group(1) == self.key
                     if self._in_array and self._array_start is None:
                         self._array_start = i
@@ -83,7 +110,7 @@ class ArrayItemScanner:
                 self._depth -= 1
                 if char == "}" and self._depth == 2 and self._in_array and self._item_start is not None:
                     try:
-                        item = json.loads(self.text[self._item_start:i + 1])
+                        item = json.loads(self._slice(self._item_start, i + 1))
                     except ValueError:
                         item = None  # malformed: the final parse reports it
                     self._item_start = None
