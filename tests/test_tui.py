@@ -750,3 +750,16 @@ async def test_the_highlighted_findings_hint_is_shown_literally(env):
         findings.highlighted = 0
         await pilot.pause()
         assert "name an observable event" in str(findings.border_subtitle)
+
+
+def test_the_editor_offers_what_the_contract_allows():
+    from decomposer.resources import plan_schema
+    from decomposer.tui.widgets.subtask_editor import ENUMS, OPTIONAL_FIELDS
+
+    defs = plan_schema()["$defs"]
+    assert ENUMS["autonomy"] == defs["subtask"]["properties"]["autonomy"]["enum"] == ["propose", "gated", "autonomous"]
+    assert ENUMS["action"] == defs["pause_boundary"]["properties"]["action"]["enum"]
+    # emptied optional fields are removed; a command criterion's command is required by a condition
+    assert {"artifacts", "expect_output", "timeout_s", "question", "reason", "depends_on", "labels", "notes"} \
+        <= OPTIONAL_FIELDS
+    assert not {"command", "statement", "trigger", "title", "goal", "summary"} & OPTIONAL_FIELDS

@@ -21,18 +21,40 @@ from textual.widgets import Button, Input, Static, TextArea
 from .choice import Choice
 
 from ...findings import value_at
+from ...resources import plan_schema
 from ...trackers.entries import entries
 from ..safe import field_text, label
 
-ENUMS = {
-    "method": ["command", "review"],
-    "action": ["ask", "confirm", "stop"],
-    "autonomy": ["propose", "gated", "autonomous"],
-    "stakes": ["low", "high"],
-    "verification_cost": ["cheap", "expensive"],
-    "estimate": ["XS", "S", "M", "L", "XL"],
-    "status": ["pending", "approved", "changes_requested"],
-}
+def _schema_enums() -> dict[str, list[str]]:
+    """The values each choice field offers, read from the contract."""
+    defs = plan_schema()["$defs"]
+
+    def values(definition: str, field: str) -> list[str]:
+        return list(defs[definition]["properties"][field]["enum"])
+
+    return {
+        "method": values("verify", "method"),
+        "action": values("pause_boundary", "action"),
+        "autonomy": values("subtask", "autonomy"),
+        "stakes": values("risk", "stakes"),
+        "verification_cost": values("risk", "verification_cost"),
+        "estimate": values("subtask", "estimate"),
+        "status": values("review", "status"),
+    }
+
+
+def _schema_optional_fields() -> frozenset[str]:
+    """Fields the contract lets a subtask leave out (never required, not even by a
+    condition such as a command criterion's ``command``): emptying one removes it."""
+    optional: set[str] = set()
+    for definition in plan_schema()["$defs"].values():
+        required = set(definition.get("required", ())) | set(definition.get("then", {}).get("required", ()))
+        optional |= set(definition.get("properties", {})) - required
+    return frozenset(optional)
+
+
+ENUMS = _schema_enums()
+OPTIONAL_FIELDS = _schema_optional_fields()
 # Lists whose items can be added, removed and reordered, with the value of a new item.
 LISTS: dict[tuple, Any] = {
     ("input_state", "preconditions"): "",
@@ -382,8 +404,7 @@ class SubtaskEditor(VerticalScroll):
                 self.post_message(FieldEdited(tokens, raw))
             return
         text = raw
-        optional = tokens[-1] in {"artifacts", "expect_output", "timeout_s", "expect_exit", "question", "reason",
-                                  "reviewer", "depends_on", "labels", "notes"}
+        optional = tokens[-1] in OPTIONAL_FIELDS
         if kind == "int":
             stripped = text.strip()
             if not stripped:
