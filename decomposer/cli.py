@@ -146,7 +146,7 @@ def _app_parser() -> argparse.ArgumentParser:
 def _app(args) -> int:
     from pathlib import Path
 
-    from .claude.config import ConfigError, Settings
+    from .claude.config import ConfigError, Settings, read_config
     from .document import PlanDocument
     from .loading import PlanLoadError
 
@@ -156,13 +156,14 @@ def _app(args) -> int:
         print(f"decomposer: cannot open {exc.path}: {exc.reason}", file=sys.stderr)
         return 2
     try:
-        settings = Settings.resolve(model_flag=args.model)
+        config = read_config()  # once: the settings and the app's keymap both come from it
+        settings = Settings.resolve(model_flag=args.model, config=config)
     except ConfigError as exc:
         print(f"decomposer: {exc}", file=sys.stderr)
         return 2
     from .tui.app import DecomposerApp
 
-    DecomposerApp(document, start_task=args.task, settings=settings).run()
+    DecomposerApp(document, start_task=args.task, settings=settings, config=config).run()
     return 0
 
 
