@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..findings import ERROR, WARNING, Finding, pointer
+from ..findings import ERROR, WARNING, Finding, parse_pointer, pointer
 from ..document import rfc3339, utc_now
 from ..names import safe_filename
 from ..validate import Report, validate_plan
@@ -413,9 +413,8 @@ def _rebased(findings: list[Finding], start: int, replacement: list[dict]) -> li
     rebased = []
     for finding in findings:
         k = finding.subtask_index - start
-        rest = finding.path.split("/", 3)[3] if finding.path.count("/") >= 3 else ""
         item = finding.to_dict()
-        item["path"] = f"/subtasks/{k}" + (f"/{rest}" if rest else "")
+        item["path"] = pointer("subtasks", k, *parse_pointer(finding.path)[2:])
         item["subtask"] = replacement[k].get("id")
         rebased.append(item)
     return rebased
