@@ -763,3 +763,22 @@ def test_the_editor_offers_what_the_contract_allows():
     assert {"artifacts", "expect_output", "timeout_s", "question", "reason", "depends_on", "labels", "notes"} \
         <= OPTIONAL_FIELDS
     assert not {"command", "statement", "trigger", "title", "goal", "summary"} & OPTIONAL_FIELDS
+
+
+async def test_an_edit_under_a_missing_object_creates_it(env):
+    plan = clean_plan()
+    del plan["subtasks"][0]["risk"]
+    del plan["subtasks"][0]["acceptance"][0]["verify"]
+    app = make_app(plan)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        app.edit_field(0, ("risk", "stakes"), "low")
+        app.edit_field(0, ("acceptance", 0, "verify", "command"), "make test")
+        await settle(pilot, app)
+        subtask = app.document.plan["subtasks"][0]
+        assert subtask["risk"] == {"stakes": "low"}
+        assert subtask["acceptance"][0]["verify"] == {"command": "make test"}
+        revision = app.document.revision
+        app.edit_field(0, ("title", "x"), "y")  # a path through a string is refused quietly
+        assert app.document.revision == revision
+        assert app.document.plan["subtasks"][0]["title"] == plan["subtasks"][0]["title"]

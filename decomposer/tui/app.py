@@ -29,7 +29,7 @@ from ..findings import value_at
 from ..claude.config import ConfigError, Settings, has_credentials, read_config
 from ..claude.failures import CREDENTIALS_HINT
 from ..claude.usage import Usage
-from ..document import UNTITLED, PlanDocument
+from ..document import UNTITLED, EditError, PlanDocument
 from ..drafts import DraftStore
 from .messages import DocumentChanged, LiveStatus, ReportReady, SubtaskArrived
 from .safe import label, shows_as
@@ -353,8 +353,6 @@ class DecomposerApp(App):
         plan = self.document.plan
         subtask = plan["subtasks"][index]
         current = value_at(subtask, tokens)
-        if (not delete and current == value and type(current) is type(value)) or (delete and current is None):
-            return  # a field reporting the value it was loaded with: not an edit
         if not delete and isinstance(value, str) and shows_as(current, value, tokens[-1] in MULTILINE_FIELDS):
             return  # the escaped display of a value with control characters, unchanged
         if tokens == ("depends_on",) and not delete:
@@ -375,14 +373,12 @@ class DecomposerApp(App):
                     return
                 value = {"status": "pending", tokens[1]: value} if tokens[1] != "status" else {"status": value}
                 tokens = ("review",)
-        parent = value_at(subtask, tokens[:-1])
-        if delete:
-            if not isinstance(parent, dict) or tokens[-1] not in parent:
-                return
-        elif not isinstance(parent, (dict, list)):
-            return
-        self.document.set_field(("subtasks", index, *tokens), value, delete=delete)
-        self.document_changed(structural=tokens[-1] == "method")
+        try:
+            changed = self.document.set_field(("subtasks", index, *tokens), value, delete=delete)
+        except EditError:
+            return  # the field sits under a value of the wrong type (the findings say so)
+        if changed:  # False: a field reporting the value it was loaded with
+            self.document_changed(structural=tokens[-1] == "method")
 
     def edit_plan_field(self, key: str, value: str, multiline: bool = False) -> None:
         if self._guard_streaming():
