@@ -287,7 +287,8 @@ def _dicts(value: Any) -> Iterator[tuple[int, dict]]:
 def lint_plan(plan: dict) -> list[Finding]:
     """Wording warnings for a plan. Tolerates any shape: what is not text is skipped
     (the schema check reports it). The ``task`` is the engineer's words, kept verbatim,
-    so it is never linted."""
+    so it is not linted, except for a task that opens with a placeholder ("TBD: …", as
+    an import writes when the source states no task): that task is still to be written."""
     findings = lint_plan_fields(plan)
     for i, subtask in _dicts(plan.get("subtasks")):
         findings += lint_subtask(subtask, i)
@@ -301,6 +302,15 @@ def lint_plan_fields(plan: dict) -> list[Finding]:
     for field in ("title", "context"):
         if isinstance(plan.get(field), str):
             findings += _lint_text(lex, plan[field], _PLACEHOLDER_ONLY, None, (f"the plan {field}", None), (field,))
+    task = plan.get("task")
+    if isinstance(task, str):
+        # Only an opening mark: "Remove the TODO comments" is a task, "TBD: …" is not yet.
+        marks = lex.placeholders(task)
+        opening = task.strip().lower()
+        if any(opening.startswith(mark.lower()) for mark in marks):
+            findings.append(Finding("placeholder", WARNING, None, pointer("task"),
+                                    f"the task is a placeholder: {_quoted_terms(marks)}",
+                                    "write the broad task as you would give it to a colleague"))
     return findings
 
 

@@ -499,6 +499,16 @@ def test_sources_with_no_tasks_and_unknown_names_fail_clearly(tmp_path):
         import_path(tmp_path / "tasks.md", "trello")
 
 
+def test_a_symbolic_link_loop_or_a_dangling_link_is_named_as_such(tmp_path):
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    (tmp_path / "tasks.md").symlink_to(tmp_path / "gone.md")
+    for path in (tmp_path / "a.json", tmp_path / "tasks.md"):
+        for importer in (None, "kiro"):
+            with pytest.raises(ImportFailed, match="a symbolic link that leads nowhere") as failure:
+                import_path(path, importer)
+            assert str(failure.value).startswith(f"{path}: ")
+
 # --- the command line ------------------------------------------------------------------------
 
 def run(argv, capsys):
@@ -624,3 +634,10 @@ def test_unreadable_file_is_an_import_failure(tmp_path):
     path.chmod(0)
     with pytest.raises(ImportFailed, match="permission denied"):
         import_path(path, "taskmaster")
+
+
+def test_a_source_without_a_task_statement_leaves_a_task_placeholder_the_checks_flag():
+    result = import_path(TASKMASTER_LEGACY)
+    assert result.plan["task"].startswith("TBD")
+    [finding] = [f for f in result.findings if f.path == "/task"]
+    assert finding.rule == "placeholder"

@@ -360,7 +360,8 @@ def test_placeholder_lookalikes_are_quiet(plan, text):
 
 
 def test_task_and_command_are_never_linted(plan):
-    plan["task"] = "TODO: export CSV, columns TBD ... lorem ipsum ??? and make it fast"
+    # (only a task that opens with a placeholder is flagged: see the test below)
+    plan["task"] = "Export CSV (TODO: columns TBD) ... lorem ipsum ??? and make it fast"
     verify = plan["subtasks"][0]["acceptance"][0]["verify"]
     verify["command"] = "grep -rn TODO src/ ... ; echo TBD ???"
     verify["expect_output"] = "TODO|TBD"
@@ -469,3 +470,19 @@ def test_every_term_is_found_on_its_own(category, term):
 @pytest.mark.parametrize("word", SMELLS["placeholders"]["words"] + SMELLS["placeholders"]["upper_case_words"])
 def test_every_placeholder_word_is_found_on_its_own(word):
     assert lexicon().placeholders(word) == [word]
+
+
+@pytest.mark.parametrize("task, flagged", [
+    ("TBD: the broad task, as the engineer would state it", True),  # what an import writes
+    ("  to be determined", True),
+    ("TODO", True),
+    ("Remove the TODO comments from src/", False),  # the engineer's words, about placeholders
+    ("Fix the ... in the export", False),
+])
+def test_a_task_that_opens_with_a_placeholder_is_flagged(task, flagged):
+    from decomposer.lint import lint_plan
+
+    findings = [f for f in lint_plan({"task": task, "subtasks": []}) if f.path == "/task"]
+    assert bool(findings) == flagged
+    if flagged:
+        assert findings[0].rule == "placeholder" and findings[0].subtask is None

@@ -394,8 +394,7 @@ class PlanBuilder:
         """Notes every import of a foreign format carries, after its own."""
         notes = []
         if plan["task"] == TBD_TASK:
-            notes.append("the source has no statement of the broad task: plan.task is a TBD placeholder "
-                         "(the lint does not check plan.task, so fill it in)")
+            notes.append("the source has no statement of the broad task: plan.task is a TBD placeholder")
         if self.without_title:
             notes.append(f"{count(self.without_title, 'subtask')} without a title: {summarize(self.without_title)}")
         if self.shortened:
