@@ -148,7 +148,8 @@ def _print_blocked(checked, blocking) -> None:
         def _summary(self, report: Report) -> str:
             counts = " and ".join(_plural(len(group), word) for group, word in
                                   ((report.errors, "error"), (report.warnings, "warning")) if group)
-            text = f"export refused: the {counts} above block it"
+            verb = "blocks" if len(report.findings) == 1 else "block"
+            text = f"export refused: the {counts} above {verb} it"
             if not_shown:
                 text += f" ({_plural(not_shown, 'warning')} not shown: they block only with --strict)"
             return self._paint("error", text)

@@ -83,6 +83,18 @@ def test_each_brief_has_the_sections_in_order():
         assert subtask["goal"] in shown(section(files[name], "Task context"))
 
 
+def test_each_brief_carries_the_plan_context_the_subtask_may_rely_on():
+    # A brief is handed to an agent alone: the plan's constraints (who approves DDL, how
+    # deploys go) must be in it, not only in the index.
+    plan = load_json(DB_MIGRATION)
+    files = render(plan)
+    for name in list(files)[1:]:
+        context = [t for t in md().parse(section(files[name], "Task context")) if t.type == "fence"]
+        assert [(block.content, block.info) for block in context] == [(plan["context"] + "\n", "text")], name
+    del plan["context"]
+    for name, text in list(render(plan).items())[1:]:
+        assert not [t for t in md().parse(section(text, "Task context")) if t.type == "fence"], name
+
 def test_the_start_lists_summary_preconditions_and_artifacts():
     plan = load_json(DB_MIGRATION)
     files = render(plan)

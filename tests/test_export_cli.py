@@ -124,7 +124,7 @@ def test_strict_makes_warnings_block(workdir, capsys):
     code, out, err = run(capsys, plan, "--to", "markdown", "--strict")
     assert code == 1 and out == ""
     assert "    warning  vague-language  /subtasks/0/acceptance/0/statement" in err.splitlines()
-    assert err.splitlines()[-1] == "  export refused: the 1 warning above block it"
+    assert err.splitlines()[-1] == "  export refused: the 1 warning above blocks it"
     assert sorted(p.name for p in workdir.iterdir()) == ["plan.json"]
 
 
@@ -218,6 +218,18 @@ def test_a_destination_problem_is_one_line(workdir, capsys, fmt, output, reason)
     assert err.startswith(f"decomposer export: {reason}") and err.count("\n") == 1
     assert (workdir / "afile").read_text(encoding="utf-8") == "a file"
 
+
+@pytest.mark.parametrize("fmt, name", [("json", "out.json"), ("markdown", "out/README.md")])
+def test_a_failed_write_names_the_file_not_its_temporary_copy(workdir, capsys, monkeypatch, fmt, name):
+    import decomposer.files
+
+    def refused(prefix, suffix, dir):  # what mkstemp raises in a folder the user may not write
+        raise PermissionError(13, "Permission denied", f"{dir}/{prefix}x1y2z3{suffix}")
+
+    monkeypatch.setattr(decomposer.files.tempfile, "mkstemp", refused)
+    code, out, err = run(capsys, str(DB_MIGRATION), "--to", fmt, "-o", name.split("/")[0])
+    assert code == 2 and out == ""
+    assert err == f"decomposer export: cannot write {name}: Permission denied\n"
 
 def test_a_plan_that_cannot_be_written_as_utf8_is_named(workdir, capsys):
     path = workdir / "plan.json"

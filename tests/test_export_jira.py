@@ -252,6 +252,17 @@ def test_a_huge_title_and_text_are_capped(tmp_path):
     assert get_exporter("jira-csv").default_name(plan) == "fixture-plan-jira.csv"
 
 
+def test_a_cut_inside_a_noformat_block_closes_the_block():
+    # A valid task may hold 50,000 characters, more than a Jira description takes: the cut
+    # falls inside the task's {noformat} block, which must still be closed.
+    plan = clean_plan()
+    plan["task"] = "word " * 9_000
+    assert not validate_plan(plan).errors
+    description = records(plan)[0]["Description"]
+    assert len(description) <= DESCRIPTION_LIMIT and description.endswith(CUT_NOTE)
+    assert description.count("{noformat}") == 2
+    assert description[:-len(CUT_NOTE)].endswith("\n{noformat}")
+
 def test_the_file_on_disk_is_what_was_rendered(tmp_path):
     plan = hostile_plan()
     (written,) = export(plan, "jira-csv", tmp_path / "out.csv")

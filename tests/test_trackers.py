@@ -597,6 +597,33 @@ def test_linear_unknown_team_is_a_usage_error(linear, plan_path, capsys):
     assert linear.created == 0
 
 
+def test_linear_teams_are_read_page_by_page(linear, plan_path, monkeypatch):
+    cursors = []
+
+    def one_team_a_page(variables):
+        cursors.append(variables.get("after"))
+        start = int(variables.get("after") or 0)
+        return {"data": {"teams": {"nodes": linear.teams[start:start + 1], "pageInfo": {
+            "hasNextPage": start + 1 < len(linear.teams), "endCursor": str(start + 1)}}}}
+
+    monkeypatch.setattr(linear, "_teams", one_team_a_page)
+    assert push_linear(plan_path, linear, team="OPS") == 0
+    assert cursors == [None, "1"] and linear.created == 4
+
+
+def test_linear_a_teams_cursor_that_does_not_move_ends_the_listing(linear, plan_path, monkeypatch):
+    cursors = []
+
+    def stuck(variables):  # a server that always says there is more, from the same place
+        cursors.append(variables.get("after"))
+        if len(cursors) > 20:
+            return graphql_error("the test stops an endless listing")
+        return {"data": {"teams": {"nodes": linear.teams, "pageInfo": {"hasNextPage": True, "endCursor": "same"}}}}
+
+    monkeypatch.setattr(linear, "_teams", stuck)
+    assert push_linear(plan_path, linear) == 0
+    assert cursors == [None, "same"] and linear.created == 4
+
 def test_linear_bad_key_exit_3(linear, plan_path, capsys, monkeypatch):
     monkeypatch.setenv("LINEAR_API_KEY", "lin_api_wrong")
     assert push_linear(plan_path, linear) == 3

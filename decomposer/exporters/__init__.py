@@ -229,13 +229,13 @@ def write_files(kind: str, files: dict[str, str], destination: Path, *, overwrit
             created_folders += _make_folders(target.parent)
         for target, text in targets:
             existed = target.exists()
-            write_atomic(target, text)
+            _write(target, text)
             if not existed:
                 written.append(target)
         if manifest is not None:
             removed, kept = _remove_stale(destination, previous, files)
             existed = manifest.exists()
-            write_atomic(manifest, _manifest_text([*files, *kept]))
+            _write(manifest, _manifest_text([*files, *kept]))
             if not existed:
                 written.append(manifest)
     except BaseException:
@@ -247,6 +247,17 @@ def write_files(kind: str, files: dict[str, str], destination: Path, *, overwrit
             _remove(folder.rmdir)
         raise
     return WrittenFiles([target for target, _ in targets], removed, list(kept.values()))
+
+
+def _write(target: Path, text: str) -> None:
+    """``write_atomic``, with an error that names ``target`` rather than the temporary
+    file the write goes through (".README.md.x1y2z3.tmp" means nothing to the user)."""
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        if exc.errno is None or exc.filename == str(target):
+            raise
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
 
 
 def _manifest_target(destination: Path) -> Path:

@@ -95,18 +95,21 @@ def render(plan: dict) -> dict[str, str]:
         context=say("context", context=fenced(context)) if context not in (None, "") else "",
         table="\n".join(subtask_table(plan, names, readiness_labels(plan, report))),
     ) + "\n"}
+    # Each brief goes to an agent on its own, so each carries the plan's context.
+    plan_context = say("brief-context", context=fenced(context)) if context not in (None, "") else ""
     for i, name in names.items():
-        files[name] = _brief(plan, subtasks[i], names, positions) + "\n"
+        files[name] = _brief(plan, subtasks[i], names, positions, plan_context) + "\n"
     return files
 
 
-def _brief(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str, int]) -> str:
+def _brief(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str, int], plan_context: str) -> str:
     return say(
         "brief",
         subtask_id=inline(subtask.get("id")) or "Subtask",
         subtask_title=inline(subtask.get("title")) or "Untitled",
         plan_title=inline(plan.get("title")) or "Untitled plan",
         goal=block(subtask.get("goal")) or NONE,
+        plan_context=plan_context,
         start=_start(_dict(subtask.get("input_state"))),
         criteria=_criteria(subtask.get("acceptance")),
         boundaries=_boundaries(subtask.get("pause_boundaries")),

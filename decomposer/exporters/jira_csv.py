@@ -57,6 +57,8 @@ PRIORITIES = ("Highest", "High", "Medium", "Low")  # most careful first
 # OWASP CSV Injection: a cell starting with one of these can run as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 NONE = "none"
+_NOFORMAT = "{noformat}"
+_CLOSE_NOFORMAT = "\n" + _NOFORMAT
 
 # Characters with a meaning in Jira wiki markup (emphasis, lists, tables, links, macros,
 # images, monospace, headings' companions); "\X" makes each literal.
@@ -147,7 +149,18 @@ def _labels(values: list[Any]) -> str:
 
 
 def _cap(text: str) -> str:
-    return text if len(text) <= DESCRIPTION_LIMIT else text[:DESCRIPTION_LIMIT - len(CUT_NOTE)] + CUT_NOTE
+    """``text`` cut to Jira's limit with a note; a ``{noformat}`` block the cut falls in
+    is closed, or the note would be shown as code and the block never end."""
+    if len(text) <= DESCRIPTION_LIMIT:
+        return text
+    room = DESCRIPTION_LIMIT - len(CUT_NOTE)
+    kept = text[:room]
+    # Plan text cannot spell "{noformat}" (wiki_inline escapes braces; wiki_code does not use
+    # the block for text that holds it), so an odd count means the cut is inside a block.
+    if kept.count(_NOFORMAT) % 2:
+        kept = text[:room - len(_CLOSE_NOFORMAT)]
+        kept += _CLOSE_NOFORMAT if kept.count(_NOFORMAT) % 2 else ""
+    return kept + CUT_NOTE
 
 
 def _summary(text: str) -> str:

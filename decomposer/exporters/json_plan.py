@@ -7,14 +7,12 @@ again gives the same bytes: the file can be checked in and diffed.
 from __future__ import annotations
 
 from ..files import dump_plan
-from . import Exporter
-from ..names import safe_filename
+from . import Exporter, plan_stem
 
 
 def default_name(plan: dict) -> str:
     """``<plan id>.json`` (made safe; the title when the id is unusable)."""
-    stem = plan.get("id") if isinstance(plan.get("id"), str) and plan.get("id") else plan.get("title")
-    return safe_filename(stem if isinstance(stem, str) else "") + ".json"
+    return f"{plan_stem(plan)}.json"
 
 
 def render(plan: dict) -> dict[str, str]:

@@ -88,7 +88,11 @@ def import_path(path: str | Path, importer_name: str | None = None) -> ImportRes
 def _require_exists(path: Path) -> None:
     try:
         exists = path.exists()
+        dangling = not exists and path.is_symlink()
     except (OSError, ValueError):
-        exists = False
+        exists = dangling = False
+    if dangling:
+        raise ImportFailed(path, "a symbolic link that leads nowhere (its target is missing, or it points back "
+                                 "to itself)")
     if not exists:
         raise ImportFailed(path, "no such file or folder")

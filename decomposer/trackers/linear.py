@@ -23,7 +23,7 @@ import re
 import urllib.parse
 from typing import Any
 
-from ..exporters.linear import estimate, priority
+from ..exporters.linear import TITLE_LIMIT, estimate, priority
 from ..exporters.tickets import (
     PARENT,
     creation_order,
@@ -42,7 +42,6 @@ SYSTEM = "linear"
 API_URL = "https://api.linear.app/graphql"
 TOKEN_VARIABLES = ("LINEAR_API_KEY",)
 TOKEN_HINT = "a Linear API key in LINEAR_API_KEY"
-TITLE_LIMIT = 255
 RATE_LIMITED = "RATELIMITED"
 
 TEAMS = """query Teams($after: String) {
@@ -279,7 +278,8 @@ class Pusher:
             teams += [t for t in page.get("nodes") or [] if isinstance(t, dict) and isinstance(t.get("id"), str)
                       and isinstance(t.get("key"), str)]
             info = page.get("pageInfo") if isinstance(page.get("pageInfo"), dict) else {}
-            if not info.get("hasNextPage") or not info.get("endCursor"):
+            # A cursor that does not move would list the same page for ever.
+            if not info.get("hasNextPage") or not info.get("endCursor") or info["endCursor"] == after:
                 break
             after = info["endCursor"]
         wanted = self.team_arg.casefold()
