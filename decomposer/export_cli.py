@@ -85,22 +85,16 @@ def _write(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .exporters import ExportBlocked, ExportError, export, get_exporter
-    from .findings import ERROR
     from .text import one_line
-    from .validate import check_file
 
     try:
         exporter = get_exporter(args.to)
     except ValueError as exc:
         return _usage(str(exc))
     shown_name = "<stdin>" if args.plan == "-" else args.plan
-    checked = check_file(args.plan)
-    if checked.error is not None:
-        return _usage(f"{shown_name}: {checked.error}")
-    blocking = [f for f in checked.report.findings if f.severity == ERROR or args.strict]
-    if blocking:
-        _print_blocked(checked, blocking)
-        return EXIT_BLOCKED
+    checked, refused = check_for_export(args.plan, strict=args.strict)
+    if refused is not None:
+        return refused
     if checked.report.warnings:
         _print_warnings(shown_name, checked.report.warnings)
 
@@ -134,6 +128,25 @@ def _write(args: argparse.Namespace) -> int:
         _err(f"could not remove {_plural(len(written.kept), 'stale file')} of an earlier export (the next export "
              "tries again): " + ", ".join(one_line(str(path)) for path in written.kept))
     return EXIT_OK
+
+
+def check_for_export(plan_path: str, *, strict: bool):
+    """Check the plan file before anything is written or sent: ``(checked file, None)``
+    when it may be exported, else ``(checked file, exit code)`` after saying why on
+    stderr (an unreadable file: usage error; errors, or warnings with ``strict``: the
+    blocking findings as ``check`` lays them out)."""
+    from .findings import ERROR
+    from .validate import check_file
+
+    checked = check_file(plan_path)
+    if checked.error is not None:
+        shown_name = "<stdin>" if plan_path == "-" else plan_path
+        return checked, _usage(f"{shown_name}: {checked.error}")
+    blocking = [f for f in checked.report.findings if f.severity == ERROR or strict]
+    if blocking:
+        _print_blocked(checked, blocking)
+        return checked, EXIT_BLOCKED
+    return checked, None
 
 
 def _print_blocked(checked, blocking) -> None:

@@ -176,7 +176,6 @@ def push_command(args: Any) -> int:
     """Run ``decomposer export PLAN --to github|linear --push`` for the parsed ``args``
     (``plan``, ``to``, ``repo``, ``team``, ``api_url``, ``yes``, ``strict``). Returns the
     exit code (see ``decomposer.trackers.EXIT_CODES``)."""
-    from ..validate import check_file
     from . import github, linear
 
     trackers = {"github": github, "linear": linear}
@@ -193,17 +192,11 @@ def push_command(args: Any) -> int:
     except ValueError as exc:
         return _usage(str(exc))
 
-    checked = check_file(args.plan)
-    if checked.error is not None:
-        return _usage(f"{args.plan}: {checked.error}")
-    from ..findings import ERROR
+    from ..export_cli import check_for_export
 
-    blocking = [f for f in checked.report.findings if f.severity == ERROR or args.strict]
-    if blocking:
-        from ..export_cli import _print_blocked
-
-        _print_blocked(checked, blocking)
-        return EXIT_BLOCKED
+    checked, refused = check_for_export(args.plan, strict=args.strict)
+    if refused is not None:
+        return refused
 
     recorder = Recorder(Path(args.plan), checked.plan)
     pusher = module.Pusher(checked.plan, recorder, target)
