@@ -22,9 +22,14 @@ def terminal_safe(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+# What ends a line for a reader of the output: newlines, tabs, and the Unicode line and
+# paragraph separators, which str.splitlines() (and many log readers) break lines at.
+_LINE_BREAKS = re.compile("[\r\n\t\u2028\u2029]+")
+
+
 def one_line(text: str) -> str:
-    """Collapse newlines and tabs, then escape what remains unsafe."""
-    return terminal_safe(re.sub(r"[\r\n\t]+", " ", text))
+    """Collapse line breaks and tabs, then escape what remains unsafe."""
+    return terminal_safe(_LINE_BREAKS.sub(" ", text))
 
 
 def shorten(text: str, limit: int = 60) -> str:

@@ -1,10 +1,15 @@
 """Every way a model call can end badly, as one typed outcome with a one-line message
-and what to do about it. Nothing here includes the API key or request headers."""
+and what to do about it. Nothing here includes the API key or request headers: the
+server's own words are quoted with the credentials the request carried taken out (a
+proxy at ANTHROPIC_BASE_URL may well echo the key it was sent)."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+
+from ..trackers.http import redact
 
 # Kinds. Transient ones are retried (the SDK already retried status errors before the
 # stream started; these are the faults it does not retry).
@@ -52,8 +57,32 @@ class CallFailure:
         return f"{self.message} ({self.hint})"
 
 
+# Where a request carries its credentials, and where they come from.
+_CREDENTIAL_HEADERS = ("x-api-key", "authorization")
+_CREDENTIAL_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+# Shorter values are not secrets worth hunting for (and would blank out ordinary words).
+_MIN_SECRET_LENGTH = 8
+
+
+def _credentials(exc) -> list[str]:
+    """The secrets the failed request sent (its key, its bearer token) and those in the
+    environment, longest first so that a secret holding another is replaced whole."""
+    headers = getattr(getattr(exc, "request", None), "headers", None) or {}
+    values = [headers.get(name) for name in _CREDENTIAL_HEADERS]
+    values += [os.environ.get(name) for name in _CREDENTIAL_VARIABLES]
+    found = set()
+    for value in values:
+        if isinstance(value, str):
+            value = value.strip()
+            found.add(value)
+            if value[:7].lower() == "bearer ":
+                found.add(value[7:].strip())
+    return sorted((v for v in found if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+
+
 def _api_message(exc) -> str:
-    """The server's own error message, kept short and on one line."""
+    """The server's own error message, credentials taken out, kept short and on one line
+    (cut after the redaction, so a cut cannot leave part of a key)."""
     body = getattr(exc, "body", None)
     message = None
     if isinstance(body, dict):
@@ -62,7 +91,10 @@ def _api_message(exc) -> str:
             message = error.get("message")
     if not isinstance(message, str) or not message:
         message = getattr(exc, "message", None) or str(exc)
-    message = " ".join(str(message).split())
+    message = str(message)
+    for secret in _credentials(exc):
+        message = redact(message, secret)
+    message = " ".join(message.split())
     return message if len(message) <= 300 else message[:299] + "…"
 
 
