@@ -296,9 +296,6 @@ def test_cli_refine_repair_fault_keeps_the_plan_and_says_why(fault_api, tmp_path
     assert [s["id"] for s in proposal["subtasks"]] == ["S1.1", "S1.2", "S2"]
 
 
-@pytest.mark.xfail(strict=True, reason="TUI bug: when refine's repair call fails, the refine dialog shows the "
-                   "first proposal and its errors but not the failure (RefineScreen._refine ignores "
-                   "outcome.failure when outcome.plan is set)")
 async def test_tui_refine_repair_fault_is_shown(fault_api):
     fault_api.replies[:] = refine_repair_fails()
     fault_api.repeat_last = True
@@ -310,9 +307,6 @@ async def test_tui_refine_repair_fault_is_shown(fault_api):
         assert FAULTS["500"].words in shown, shown
 
 
-@pytest.mark.xfail(strict=True, reason="TUI bug: an exception in the refine or review worker (screen workers, "
-                   "groups 'refine' and 'review') is reported nowhere: DecomposerApp.on_worker_state_changed only "
-                   "handles the groups claude, validate and autosave, so the dialog says 'Asking Claude…' forever")
 @pytest.mark.parametrize("operation", ["refine", "review"])
 async def test_tui_an_unexpected_error_in_a_model_call_is_reported(fault_api, monkeypatch, operation):
     from decomposer.claude.engine import Engine

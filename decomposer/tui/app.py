@@ -862,13 +862,21 @@ class DecomposerApp(App):
         yield from (c for c in super().get_system_commands(screen) if c.title not in {"Quit", "Keys"})
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group in ("claude", "validate", "autosave"):
+        self.worker_failed(event)
+
+    def worker_failed(self, event: Worker.StateChanged) -> bool:
+        """Report a worker that died of an unexpected error (a bug): the app's own and,
+        called from their handlers, the dialogs' (the event does not bubble). True if
+        it did."""
+        if event.state != WorkerState.ERROR:
+            return False
+        if event.worker.group == "claude":
             self.streaming = False
             self.live = ""
-            error = event.worker.error
-            self.notify(f"Internal error in {event.worker.group}: {label(repr(error), 200)}. Your work is kept.",
-                        severity="error", markup=False, timeout=15)
-            self.tell_screen(DocumentChanged())
+        self.notify(f"Internal error in {event.worker.group}: {label(repr(event.worker.error), 200)}. "
+                    "Your work is kept.", severity="error", markup=False, timeout=15)
+        self.tell_screen(DocumentChanged())
+        return True
 
 
 def _has_content(drafts: DraftStore, info) -> bool:

@@ -125,5 +125,8 @@ class ExportScreen(ModalScreen[None]):
 
         self.app.push_screen(ConfirmScreen(f"{reason}. Overwrite?", yes="Overwrite", no="Cancel"), answer)
 
+    def on_worker_state_changed(self, event) -> None:
+        self.app.worker_failed(event)
+
     def action_close(self) -> None:
         self.dismiss(None)

@@ -99,5 +99,8 @@ class OpenScreen(ModalScreen[ImportResult | None]):
         else:
             self.app.call_from_thread(self.dismiss, result)
 
+    def on_worker_state_changed(self, event) -> None:
+        self.app.worker_failed(event)
+
     def action_close(self) -> None:
         self.dismiss(None)

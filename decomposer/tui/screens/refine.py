@@ -97,6 +97,8 @@ class RefineScreen(ModalScreen[None]):
             summary += f" · {outcome.note}"
         if own_errors:
             summary += f" · {len(own_errors)} errors remain in the proposal"
+        if outcome.failure is not None:  # a repair call failed: this is the proposal before it
+            summary += f" · the repair call failed: {outcome.failure.message} ({outcome.failure.hint})"
         status.update(Content.assemble(Content.styled(label(summary, 300), "$warning" if own_errors else "$success"),
                                        "  ctrl+a accept · escape reject"))
         before = plan["subtasks"][self.index]
@@ -107,6 +109,11 @@ class RefineScreen(ModalScreen[None]):
             shown.append(Content(f"… {len(lines) - MAX_DIFF_LINES} more lines"))
         self.query_one("#diff", Static).update(Content("\n").join(shown) if shown else Content("(no change)"))
         self.query_one("#diff-box").focus()  # out of the instruction box: keys now scroll the diff
+
+    def on_worker_state_changed(self, event) -> None:
+        if self.app.worker_failed(event):
+            self.query_one("#refine-status", Static).update(
+                Content.styled(label(f"Internal error: {event.worker.error!r}. The plan is unchanged.", 300), "$error"))
 
     def action_accept(self) -> None:
         if self.outcome is None:

@@ -212,6 +212,10 @@ class ReviewScreen(Screen):
             self.app.notify(f"Model review: {len(outcome.findings)} findings.", markup=False)
         self.show()
 
+    def on_worker_state_changed(self, event) -> None:
+        if self.app.worker_failed(event):
+            self.show()
+
     def on_report_ready(self, _message) -> None:
         self.show()
 

@@ -151,6 +151,10 @@ class VerifyScreen(ModalScreen[None]):
             self.notes.append("Stopped: the command running was stopped; what finished is recorded.")
         self._show()
 
+    def on_worker_state_changed(self, event) -> None:
+        if self.app.worker_failed(event):
+            self._finished()
+
     def action_close(self) -> None:
         if self.state == "running":
             self.stop.set()  # the worker stops the command tree, then reports
