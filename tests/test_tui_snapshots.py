@@ -102,6 +102,28 @@ def test_export_dialog_blocked(snap_compare):
     assert snap_compare(app_for("examples/flawed.json"), terminal_size=SIZE, run_before=export)
 
 
+def test_open_dialog_with_an_error(snap_compare):
+    async def open_(pilot):
+        await _settle(pilot)
+        await pilot.press("ctrl+o")
+        await _settle(pilot)
+        pilot.app.screen.query_one("#import-path").value = "tests/peers/README.md"  # not a plan or task file
+        await pilot.press("enter")
+        await pilot.app.workers.wait_for_complete()
+        await _settle(pilot)
+
+    assert snap_compare(app_for(), terminal_size=SIZE, run_before=open_)
+
+
+def test_verify_dialog_lists_commands_before_running(snap_compare):
+    async def verify(pilot):
+        await _settle(pilot)
+        await pilot.press("f6", "a")  # the whole plan
+        await _settle(pilot)
+
+    assert snap_compare(app_for(), terminal_size=SIZE, run_before=verify)
+
+
 def test_restore_draft_dialog(snap_compare, tmp_path):
     import json
     from pathlib import Path

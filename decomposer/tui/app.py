@@ -835,7 +835,7 @@ class DecomposerApp(App):
         if not self.document.plan.get("subtasks"):
             self.notify("There are no subtasks to verify yet.", markup=False)
             return
-        cwd = self.document.path.resolve().parent if self.document.path else Path.cwd()
+        cwd = self.document.path.parent if self.document.path else Path(".")
         self.push_screen(VerifyScreen(None if whole_plan else self.selected_subtask_id(), cwd))
 
     def record_evidence(self, evidence) -> None:
