@@ -55,6 +55,7 @@ def _schema_optional_fields() -> frozenset[str]:
 
 ENUMS = _schema_enums()
 OPTIONAL_FIELDS = _schema_optional_fields()
+
 # Lists whose items can be added, removed and reordered, with the value of a new item.
 LISTS: dict[tuple, Any] = {
     ("input_state", "preconditions"): "",
