@@ -24,7 +24,7 @@ import urllib.parse
 from typing import Any, Callable
 
 from .. import __version__
-from ..text import one_line, shorten
+from ..text import one_line, redact, shorten
 
 TIMEOUT_SECONDS = 30.0
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -75,11 +75,6 @@ def check_api_url(url: str) -> str:
         raise ValueError(f"--api-url {shown!r} must use https (http only for a server on this machine): "
                          "the token would travel in clear text")
     return url.rstrip("/")
-
-
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
-    return text.replace(secret, "***") if secret else text
 
 
 def api_message(body: Any) -> str:

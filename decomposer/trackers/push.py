@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..files import write_plan
-from ..text import one_line, shorten
+from ..text import one_line, redact, shorten
 from . import entries
-from .http import TrackerError, redact
+from .http import TrackerError
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_API = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
