@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from .findings import ERROR, WARNING, Finding, pointer
+from .findings import ERROR, WARNING, Finding, as_list, pointer
 # subtask_items lived here first; callers still reach it as checks.subtask_items.
 from .graph import dependency_edges, first_positions, subtask_items
 from .text import describe_value, shorten
@@ -32,14 +32,10 @@ MAX_CRITERIA = 6
 MAX_CYCLE_NAMED = 12  # ids named in a cycle message; a longer cycle is shortened
 
 
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
 def has_command_criterion(subtask: dict) -> bool:
     return any(
         isinstance(c, dict) and isinstance(c.get("verify"), dict) and c["verify"].get("method") == "command"
-        for c in _list(subtask.get("acceptance"))
+        for c in as_list(subtask.get("acceptance"))
     )
 
 
@@ -88,7 +84,7 @@ def _duplicate_ids(items) -> Iterator[Finding]:
 def _dependencies(items) -> Iterator[Finding]:
     index_of = first_positions(items)
     for i, subtask, sid in items:
-        for j, dep in enumerate(_list(subtask.get("depends_on"))):
+        for j, dep in enumerate(as_list(subtask.get("depends_on"))):
             if not isinstance(dep, str):
                 continue  # the schema check reports it
             if dep not in index_of:
@@ -213,7 +209,7 @@ def _irreversible(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
     if not (isinstance(risk, dict) and risk.get("reversible") is False):
         return
     gated = any(
-        isinstance(b, dict) and b.get("action") in GATE_ACTIONS for b in _list(subtask.get("pause_boundaries"))
+        isinstance(b, dict) and b.get("action") in GATE_ACTIONS for b in as_list(subtask.get("pause_boundaries"))
     )
     if not gated:
         yield Finding(
@@ -250,7 +246,7 @@ def _size(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
 
 
 def _output_patterns(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
-    for j, criterion in enumerate(_list(subtask.get("acceptance"))):
+    for j, criterion in enumerate(as_list(subtask.get("acceptance"))):
         verify = criterion.get("verify") if isinstance(criterion, dict) else None
         pattern = verify.get("expect_output") if isinstance(verify, dict) else None
         if not isinstance(pattern, str):

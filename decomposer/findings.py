@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -50,6 +50,16 @@ def pointer(*tokens: object) -> str:
 def parse_pointer(path: str) -> tuple:
     """The tokens of a JSON pointer: "/subtasks/0/a~1b" -> ("subtasks", 0, "a/b")."""
     return tuple(int(t) if t.isdigit() else t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:])
+
+
+def as_dict(value: Any) -> dict:
+    """``value`` when it is an object, else an empty one (plans may be malformed)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """``value`` when it is an array, else an empty one (plans may be malformed)."""
+    return value if isinstance(value, list) else []
 
 
 def value_at(data: object, tokens) -> object:

@@ -19,6 +19,7 @@ import re
 from string import Template
 from typing import Any
 
+from ..findings import as_dict, as_list
 from ..graph import first_positions, subtask_items
 from ..resources import data_path
 from ..validate import validate_plan
@@ -64,14 +65,6 @@ def say(name: str, **values: str) -> str:
     return Template("\n".join(lines)).substitute(values)
 
 
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
 def _indent(text: str, pad: str) -> str:
     return "\n".join(pad + line if line else line for line in text.split("\n"))
 
@@ -85,7 +78,7 @@ def render(plan: dict) -> dict[str, str]:
     report = validate_plan(plan)
     names = file_names(plan)
     positions = first_positions(subtask_items(plan))
-    subtasks = _list(plan.get("subtasks"))
+    subtasks = as_list(plan.get("subtasks"))
     context = plan.get("context")
     files = {README: say(
         "readme",
@@ -110,11 +103,11 @@ def _brief(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str
         plan_title=inline(plan.get("title")) or "Untitled plan",
         goal=block(subtask.get("goal")) or NONE,
         plan_context=plan_context,
-        start=_start(_dict(subtask.get("input_state"))),
+        start=_start(as_dict(subtask.get("input_state"))),
         criteria=_criteria(subtask.get("acceptance")),
         boundaries=_boundaries(subtask.get("pause_boundaries")),
         autonomy_rules=_autonomy_rules(subtask),
-        risk=_risk(_dict(subtask.get("risk"))),
+        risk=_risk(as_dict(subtask.get("risk"))),
         dependencies=_dependencies(plan, subtask, names, positions),
     )
 
@@ -123,19 +116,19 @@ def _start(state: dict) -> str:
     parts = [block(state.get("summary")) or NONE]
     for fragment, items in (("start-preconditions", state.get("preconditions")),
                             ("start-artifacts", state.get("artifacts"))):
-        if _list(items):
+        if as_list(items):
             parts += [say(fragment), "\n".join(f"- {inline(item)}" for item in items)]
     return "\n\n".join(parts)
 
 
 def _criteria(criteria: Any) -> str:
     items = []
-    for n, criterion in enumerate(_list(criteria), start=1):
+    for n, criterion in enumerate(as_list(criteria), start=1):
         marker = f"{n}. "
         if not isinstance(criterion, dict):
             items.append(_item(marker, inline(criterion) or NONE))
             continue
-        how = _verification(_dict(criterion.get("verify")))
+        how = _verification(as_dict(criterion.get("verify")))
         items.append(_item(marker, f"{inline(criterion.get('statement')) or NONE}\n\n{how}"))
     return "\n\n".join(items) or say("no-criteria")
 
@@ -162,7 +155,7 @@ def _verification(verify: dict) -> str:
 
 def _boundaries(boundaries: Any) -> str:
     items = []
-    for boundary in _list(boundaries):
+    for boundary in as_list(boundaries):
         if not isinstance(boundary, dict):
             items.append(_item("- ", inline(boundary) or NONE))
             continue
@@ -180,7 +173,7 @@ def _boundaries(boundaries: Any) -> str:
 def _autonomy_rules(subtask: dict) -> str:
     autonomy = subtask.get("autonomy")
     if autonomy == "gated":
-        confirmations = [inline(b.get("trigger")) or NONE for b in _list(subtask.get("pause_boundaries"))
+        confirmations = [inline(b.get("trigger")) or NONE for b in as_list(subtask.get("pause_boundaries"))
                          if isinstance(b, dict) and b.get("action") == "confirm"]
         listed = say("gated-confirmations", triggers="; ".join(f'"{trigger}"' for trigger in confirmations)) \
             if confirmations else say("gated-no-confirmations")
@@ -202,9 +195,9 @@ def _risk(risk: dict) -> str:
 def _dependencies(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str, int]) -> str:
     """The subtasks to finish first, linked to their briefs (an id stands for the first
     subtask that has it)."""
-    subtasks = _list(plan.get("subtasks"))
+    subtasks = as_list(plan.get("subtasks"))
     items = []
-    for dep in _list(subtask.get("depends_on")):
+    for dep in as_list(subtask.get("depends_on")):
         j = positions.get(dep) if isinstance(dep, str) else None
         if j is None:
             items.append(f"- {say('dependency-unknown', id=inline(dep) or NONE)}")

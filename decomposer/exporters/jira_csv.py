@@ -41,6 +41,7 @@ import io
 import re
 from typing import Any
 
+from ..findings import as_dict, as_list
 from ..graph import dependency_order, first_positions, subtask_items
 from ..text import one_line, shorten, terminal_safe
 from . import Exporter, plan_stem
@@ -77,14 +78,6 @@ def neutralise(cell: str) -> str:
     """``cell`` as a spreadsheet shows it as text: a leading ``'`` when it would start
     with a formula character (see ``FORMULA_START``)."""
     return "'" + cell if cell.startswith(FORMULA_START) else cell
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
 
 
 # --- Jira wiki markup -----------------------------------------------------------------------
@@ -128,7 +121,7 @@ def _monospace(value: Any) -> str:
 def priority(risk: Any) -> str:
     """Jira priority from a subtask's risk (see the module docstring); "" when the risk
     is not one the schema allows (the project default applies)."""
-    risk = _dict(risk)
+    risk = as_dict(risk)
     stakes, cost, reversible = risk.get("stakes"), risk.get("verification_cost"), risk.get("reversible")
     if stakes not in ("low", "high") or cost not in ("cheap", "expensive") or not isinstance(reversible, bool):
         return ""
@@ -170,12 +163,12 @@ def _summary(text: str) -> str:
 # --- descriptions ---------------------------------------------------------------------------
 
 def subtask_description(plan: dict, subtask: dict, positions: dict[str, int]) -> str:
-    risk = _dict(subtask.get("risk"))
-    state = _dict(subtask.get("input_state"))
+    risk = as_dict(subtask.get("risk"))
+    state = as_dict(subtask.get("input_state"))
     lines = ["h3. Goal", wiki_block(subtask.get("goal")) or NONE, "", "h3. Input state",
              wiki_block(state.get("summary")) or NONE]
     for heading, items in (("Preconditions", state.get("preconditions")), ("Artifacts", state.get("artifacts"))):
-        if _list(items):
+        if as_list(items):
             lines += ["", f"*{heading}:*", *(f"* {wiki_inline(item) or NONE}" for item in items)]
     lines += ["", "h3. Acceptance criteria", *_criteria(subtask.get("acceptance"))]
     lines += ["", "h3. Pause boundaries", *_boundaries(subtask.get("pause_boundaries"))]
@@ -193,12 +186,12 @@ def subtask_description(plan: dict, subtask: dict, positions: dict[str, int]) ->
 
 def _criteria(criteria: Any) -> list[str]:
     lines: list[str] = []
-    for criterion in _list(criteria):
+    for criterion in as_list(criteria):
         if not isinstance(criterion, dict):
             lines.append(f"* {wiki_inline(criterion) or NONE}")
             continue
         lines.append(f"* {wiki_inline(criterion.get('statement')) or NONE}")
-        verify = _dict(criterion.get("verify"))
+        verify = as_dict(criterion.get("verify"))
         method = verify.get("method")
         if method == "command":
             command = as_text(verify.get("command"))
@@ -222,7 +215,7 @@ def _criteria(criteria: Any) -> list[str]:
 
 def _boundaries(boundaries: Any) -> list[str]:
     lines: list[str] = []
-    for boundary in _list(boundaries):
+    for boundary in as_list(boundaries):
         if not isinstance(boundary, dict):
             lines.append(f"* {wiki_inline(boundary) or NONE}")
             continue
@@ -234,9 +227,9 @@ def _boundaries(boundaries: Any) -> list[str]:
 
 
 def _dependencies(plan: dict, subtask: dict, positions: dict[str, int]) -> list[str]:
-    subtasks = _list(plan.get("subtasks"))
+    subtasks = as_list(plan.get("subtasks"))
     lines = []
-    for dep in _list(subtask.get("depends_on")):
+    for dep in as_list(subtask.get("depends_on")):
         j = positions.get(dep) if isinstance(dep, str) else None
         title = f": {wiki_inline(subtasks[j].get('title'))}" if j is not None else " (not a subtask of this plan)"
         lines.append(f"* {wiki_inline(dep) or NONE}{title}")
@@ -244,7 +237,7 @@ def _dependencies(plan: dict, subtask: dict, positions: dict[str, int]) -> list[
 
 
 def plan_description(plan: dict, order: list[int]) -> str:
-    subtasks = _list(plan.get("subtasks"))
+    subtasks = as_list(plan.get("subtasks"))
     lines = ["h3. Task", wiki_code(plan.get("task"))]
     if plan.get("context") not in (None, ""):
         lines += ["", "h3. Context", wiki_code(plan.get("context"))]
@@ -269,7 +262,7 @@ def rows(plan: dict) -> list[tuple[str, ...]]:
         estimate = subtask.get("estimate")
         labels = [f"autonomy-{as_text(subtask.get('autonomy'))}" if subtask.get("autonomy") is not None else "",
                   f"estimate-{as_text(estimate)}" if estimate is not None else "",
-                  *_list(subtask.get("labels"))]
+                  *as_list(subtask.get("labels"))]
         children.append((
             SUBTASK_TYPE, str(number),
             _summary(f"{as_text(subtask.get('id')) or '?'}: {as_text(subtask.get('title'))}"),

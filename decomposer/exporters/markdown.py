@@ -19,7 +19,7 @@ from collections import Counter
 from typing import Any
 
 from ..checks import has_command_criterion
-from ..findings import ERROR, WARNING
+from ..findings import ERROR, WARNING, as_dict, as_list
 from ..graph import dependency_order, first_positions, subtask_items
 from ..validate import DELEGABLE_AUTONOMY, Report, validate_plan
 from . import Exporter, plan_stem
@@ -41,14 +41,6 @@ DELEGABLE_MEANING = (
 def default_name(plan: dict) -> str:
     """The folder: the plan id (made safe; the title when the id is unusable)."""
     return plan_stem(plan)
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
 
 
 def _yes_no(value: Any) -> str:
@@ -110,7 +102,7 @@ def render(plan: dict) -> dict[str, str]:
     readiness = readiness_labels(plan, report)
     names = file_names(plan)
     positions = first_positions(subtask_items(plan))
-    subtasks = _list(plan.get("subtasks"))
+    subtasks = as_list(plan.get("subtasks"))
     files = {README: _readme(plan, names, readiness, report.readiness.delegable)}
     for i, name in names.items():
         files[name] = _subtask_file(plan, subtasks[i], names, positions, readiness[i] == DELEGABLE)
@@ -128,7 +120,7 @@ def summary_line(plan: dict, subtask_count: int, delegable_count: int) -> str:
 def subtask_table(plan: dict, names: dict[int, str], readiness: dict[int, str]) -> list[str]:
     """The lines of a table of the subtasks in dependency order, each linked to its file
     in ``names``, with its autonomy, estimate, dependencies and readiness."""
-    subtasks = _list(plan.get("subtasks"))
+    subtasks = as_list(plan.get("subtasks"))
     if not names:
         return ["No subtasks yet."]
     lines = ["| Id | Subtask | Autonomy | Estimate | Depends on | Readiness |",
@@ -137,7 +129,7 @@ def subtask_table(plan: dict, names: dict[int, str], readiness: dict[int, str]) 
         if i not in names:
             continue
         subtask = subtasks[i]
-        deps = ", ".join(inline(dep, table=True) for dep in _list(subtask.get("depends_on"))) or NONE
+        deps = ", ".join(inline(dep, table=True) for dep in as_list(subtask.get("depends_on"))) or NONE
         lines.append(
             f"| {inline(subtask.get('id'), table=True) or NONE} "
             f"| [{inline(subtask.get('title'), table=True) or 'Untitled'}]({names[i]}) "
@@ -160,7 +152,7 @@ def _readme(plan: dict, names: dict[int, str], readiness: dict[int, str], delega
 
 def _subtask_file(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str, int],
                   is_delegable: bool) -> str:
-    risk = _dict(subtask.get("risk"))
+    risk = as_dict(subtask.get("risk"))
     lines = [
         front_matter({
             "id": subtask.get("id"),
@@ -191,8 +183,8 @@ def subtask_sections(subtask: dict, is_delegable: bool, heading: str = "##") -> 
     level and followed by a blank line: goal, input state, acceptance criteria, pause
     boundaries, autonomy and risk. Every value is escaped; any subtask shape renders.
     The GitHub exporter calls this with "###", the heading issue forms use."""
-    risk = _dict(subtask.get("risk"))
-    state = _dict(subtask.get("input_state"))
+    risk = as_dict(subtask.get("risk"))
+    state = as_dict(subtask.get("input_state"))
     lines = [
         f"{heading} Goal",
         "",
@@ -204,7 +196,7 @@ def subtask_sections(subtask: dict, is_delegable: bool, heading: str = "##") -> 
         "",
     ]
     for label, items in (("Preconditions", state.get("preconditions")), ("Artifacts", state.get("artifacts"))):
-        if _list(items):
+        if as_list(items):
             lines += [f"{label}:", "", *(f"- {inline(item)}" for item in items), ""]
     lines += [f"{heading} Acceptance criteria", "", *_criteria(subtask.get("acceptance")), ""]
     lines += [f"{heading} Pause boundaries", "", *_boundaries(subtask.get("pause_boundaries")), ""]
@@ -223,12 +215,12 @@ def subtask_sections(subtask: dict, is_delegable: bool, heading: str = "##") -> 
 
 def _criteria(criteria: Any) -> list[str]:
     lines: list[str] = []
-    for criterion in _list(criteria):
+    for criterion in as_list(criteria):
         if not isinstance(criterion, dict):
             lines.append(f"- [ ] {inline(criterion)}")
             continue
         lines.append(f"- [ ] {inline(criterion.get('statement')) or NONE}")
-        verify = _dict(criterion.get("verify"))
+        verify = as_dict(criterion.get("verify"))
         method = verify.get("method")
         if method == "command":
             lines += _command(verify)
@@ -258,7 +250,7 @@ def _command(verify: dict) -> list[str]:
 
 def _boundaries(boundaries: Any) -> list[str]:
     lines: list[str] = []
-    for boundary in _list(boundaries):
+    for boundary in as_list(boundaries):
         if not isinstance(boundary, dict):
             lines.append(f"- {inline(boundary)}")
             continue
@@ -271,9 +263,9 @@ def _boundaries(boundaries: Any) -> list[str]:
 
 def _dependencies(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str, int]) -> list[str]:
     """Links to the subtasks it depends on (an id resolves to the first subtask with it)."""
-    subtasks = _list(plan.get("subtasks"))
+    subtasks = as_list(plan.get("subtasks"))
     lines = []
-    for dep in _list(subtask.get("depends_on")):
+    for dep in as_list(subtask.get("depends_on")):
         j = positions.get(dep) if isinstance(dep, str) else None
         if j is None:
             lines.append(f"- {inline(dep)} (not a subtask of this plan)")

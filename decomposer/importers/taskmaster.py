@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..findings import as_list
 from ..loading import PlanLoadError, parse_plan
 from . import Importer
 from .common import (
@@ -192,12 +193,12 @@ def load(path: Path) -> ImportResult:
 
     for number, task, children in entries:
         sid = f"S{number}"
-        deps = [known.resolve(dep, sid) for dep in _list(task.get("dependencies"))]
+        deps = [known.resolve(dep, sid) for dep in as_list(task.get("dependencies"))]
         builder.add(sid, _text(task.get("title")), _goal(task), [_text(task.get("testStrategy"))],
                     _labels(str(number), task), [dep for dep in deps if dep])
         for child_number, child in children:
             child_id = f"S{number}.{child_number}"
-            deps = [known.resolve(dep, child_id, parent=number) for dep in _list(child.get("dependencies"))]
+            deps = [known.resolve(dep, child_id, parent=number) for dep in as_list(child.get("dependencies"))]
             builder.add(child_id, _text(child.get("title")), _goal(child), [_text(child.get("testStrategy"))],
                         _labels(f"{number}.{child_number}", child), [dep for dep in deps if dep])
 
@@ -213,10 +214,6 @@ def load(path: Path) -> ImportResult:
     name = _project_name(source, metadata, tag)
     plan = builder.plan(name, name, None, source)
     return builder.finish(plan, source, reader)
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
 
 
 IMPORTER = Importer(
