@@ -52,6 +52,8 @@ def import_command(args) -> int:
     try:
         result = import_path(args.source, args.importer)
     except ImportFailed as exc:
+        if exc.choices:
+            return _fail(f"{exc}; name the format with --from ({', '.join(exc.choices)})")
         return _fail(str(exc))
     output = Path(args.output) if args.output else Path(default_name(result.plan))
     if output.is_dir():

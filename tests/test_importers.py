@@ -540,6 +540,14 @@ def test_import_refuses_to_overwrite_without_force(tmp_path, capsys):
     assert code == 1 and load_json(out_path)["title"] == "Financial Agent Demo"
 
 
+def test_import_of_an_unknown_format_names_the_flag_that_picks_one(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("just some notes\n", encoding="utf-8")
+    code, out, err = run(["import", str(tmp_path / "notes.txt"), "-o", str(tmp_path / "p.json")], capsys)
+    assert (code, out) == (2, "")
+    assert err == (f"decomposer import: {tmp_path / 'notes.txt'}: cannot tell which tool wrote this; "
+                   "name the format with --from (json, taskmaster, speckit, backlog, kiro)\n")
+
+
 def test_import_into_a_folder_writes_the_plan_id_there(tmp_path, capsys):
     folder = speckit_folder(tmp_path)
     code, _, _ = run(["import", str(folder), "--from", "speckit", "-o", str(tmp_path)], capsys)

@@ -373,6 +373,21 @@ async def test_a_file_that_cannot_be_imported_keeps_the_dialog_open_with_the_rea
         assert isinstance(app.screen, PlanScreen)
 
 
+async def test_a_file_of_unknown_format_says_how_to_pick_one_in_the_dialog(env):
+    notes = env / "notes.txt"
+    notes.write_text("just some notes\n")
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open(pilot, app, notes)
+        status = str(app.screen.query_one("#import-status").content)
+        assert "cannot tell which tool wrote this" in status
+        assert "pick its format in the list" in status and "--from" not in status  # no CLI flag in the TUI
+        await pilot.press("shift+tab")  # the hint's key reaches the list
+        assert app.focused is app.screen.query_one("#import-formats")
+        await pilot.press("down", "down", "down", "enter")  # Spec Kit; enter goes back to the path
+        assert app.screen.chosen == "speckit" and app.focused is app.screen.query_one("#import-path")
+
+
 async def test_opening_another_plan_over_unsaved_changes_asks_first(env):
     path = env / "other.json"
     path.write_text(json.dumps({**clean_plan(), "title": "The other plan"}))

@@ -68,11 +68,10 @@ def detect(path: str | Path) -> Importer:
     matches = [importer for importer in importers().values() if _claims(importer, path)]
     if len(matches) == 1:
         return matches[0]
-    names = ", ".join(importers())
     if not matches:
-        raise ImportFailed(path, f"cannot tell which tool wrote this; name the format with --from ({names})")
+        raise ImportFailed(path, "cannot tell which tool wrote this", choices=tuple(importers()))
     both = " and ".join(importer.name for importer in matches)
-    raise ImportFailed(path, f"looks like {both}; name the format with --from")
+    raise ImportFailed(path, f"looks like {both}", choices=tuple(importer.name for importer in matches))
 
 
 def import_path(path: str | Path, importer_name: str | None = None) -> ImportResult:

@@ -65,12 +65,17 @@ PLACEHOLDERS_NOTE = (
 
 class ImportFailed(Exception):
     """The source cannot be imported. The message names the file, and the line where
-    there is one ("tasks.md:12: ..."), and says what is wrong."""
+    there is one ("tasks.md:12: ..."), and says what is wrong. ``choices`` lists the
+    formats to pick from when the format could not be told from the file: each front end
+    says how to pick one in its own terms (``--from`` on the command line, the list in the
+    TUI)."""
 
-    def __init__(self, path: str | os.PathLike | None, reason: str, line: int | None = None):
+    def __init__(self, path: str | os.PathLike | None, reason: str, line: int | None = None,
+                 *, choices: tuple[str, ...] = ()):
         self.path = str(path) if path is not None else None
         self.reason = reason
         self.line = line
+        self.choices = choices
         if self.path is None:
             super().__init__(reason)
         else:

@@ -92,7 +92,8 @@ class OpenScreen(ModalScreen[ImportResult | None]):
         try:
             result = import_path(path, importer_name)
         except ImportFailed as failed:
-            self.app.call_from_thread(self._status, str(failed), error=True)
+            hint = "; pick its format in the list on the left (shift+tab)" if failed.choices else ""
+            self.app.call_from_thread(self._status, f"{failed}{hint}", error=True)
         except (OSError, ValueError, RecursionError, MemoryError) as exc:  # a reader missed a case
             self.app.call_from_thread(self._status, f"{path}: cannot be read ({type(exc).__name__}: {exc})",
                                       error=True)
