@@ -188,7 +188,7 @@ async def test_selecting_a_finding_jumps_to_its_field(env):
     plan["subtasks"][1]["pause_boundaries"][0]["trigger"] = "If needed"
     app = make_app(plan)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot, app)  # the first validation runs just after the first frame
         findings = app.screen.query_one("#findings")
         findings.focus()
         findings.highlighted = 0
@@ -623,6 +623,56 @@ async def test_bindings_can_be_remapped_by_id_in_the_config_file(env):
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_the_key_bar_shows_the_focused_widgets_keys_remapped_and_clickable(env):
+    app = DecomposerApp(PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False,
+                        config={"keymap": {"review": "ctrl+g"}})
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one("KeyBar")
+        line = str(bar.render())
+        assert " f1 Help " in line and " ^g Review " in line and "f8" not in line  # the remapped key
+        assert line.endswith("│ ^p palette ") and len(line) == 200  # the palette's key at the right edge
+        assert "Add item" not in line
+        app.screen.query_one("SubtaskEditor Input").focus()  # a list field's keys join when it has focus
+        await pilot.pause()
+        assert "alt+n Add item" in str(bar.render())
+        help_key = next(key for key in bar.shown if key.key == "f1")
+        await pilot.click(bar, offset=(help_key.start + 1, 0))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_the_key_bar_cuts_keys_at_the_edge_and_keeps_the_palette(env):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(60, 24)) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one("KeyBar")
+        line = str(bar.render())
+        assert len(line) == 60 and "…" in line and line.endswith("^p palette ")
+        assert all(key.end <= 60 for key in bar.shown)  # no key is clickable past what is drawn
+        cut = line.index("…")
+        assert all(key.end <= cut or key.key == "ctrl+p" for key in bar.shown)
+
+
+async def test_garbage_collection_is_paused_only_until_the_first_frame(env):
+    import gc
+
+    seen = []
+
+    class Probe(DecomposerApp):
+        def on_mount(self) -> None:  # Textual runs DecomposerApp.on_mount too
+            seen.append(gc.isenabled())
+
+    app = Probe(PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert seen == [False] and gc.isenabled()
+    quits_at_once = Probe(PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False)
+    async with quits_at_once.run_test(size=(100, 30)):
+        quits_at_once.exit()
+    assert gc.isenabled()  # never left off for the rest of the process
 
 
 async def test_every_palette_action_exists(env):

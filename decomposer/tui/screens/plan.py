@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 
 from ...findings import Finding, parse_pointer
 from ..messages import DocumentChanged, FocusField, LiveStatus, ReportReady, SubtaskArrived
 from ..widgets.findings_panel import FindingsPanel
+from ..widgets.key_bar import KeyBar
 from ..widgets.plan_header import PlanHeader
 from ..widgets.subtask_editor import FieldEdited, ItemAction, SubtaskEditor
 from ..widgets.subtask_list import SubtaskList
@@ -45,7 +46,7 @@ class PlanScreen(Screen):
             yield SubtaskList(id="subtasks")
             yield SubtaskEditor(id="editor")
         yield FindingsPanel(id="findings")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#subtasks", SubtaskList).border_title = "Subtasks"

@@ -11,11 +11,12 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...document import rfc3339, utc_now
 from ...findings import ERROR, Finding
 from ..safe import label, literal
+from ..widgets.key_bar import KeyBar
 
 # Incomplete first: errors, warnings, not delegable; reviewed ones last.
 _RANK = {"error": 0, "warning": 1, "held": 2, "unchecked": 2, "delegable": 3}
@@ -63,7 +64,7 @@ class ReviewScreen(Screen):
             with VerticalScroll(id="review-body"):
                 yield Static("", id="review-subtask")
                 yield Static("", id="review-findings")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         subtasks = self.app.document.plan.get("subtasks") or []

@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static, TextArea
+from textual.widgets import Button, Input, Static, TextArea
 
 from textual.content import Content
 
 from ..safe import field_text, label, shows_as
+from ..widgets.key_bar import KeyBar
 
 MAX_ATTACHMENT = 200_000
 
@@ -37,7 +38,7 @@ class TaskScreen(Screen):
             with Horizontal(classes="row", id="task-actions"):
                 yield Static("", id="model")
                 yield Button("Decompose (F5)", id="decompose", variant="primary", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#model", Static).update(Content(f"model: {label(self.app.model_name, 60)}"))
