@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -181,6 +182,31 @@ async def test_edit_a_field_and_see_findings_update_then_undo_redo(env):
         await pilot.press("ctrl+y")
         await settle(pilot, app)
         assert statement.value.endswith("and it is fast")
+
+
+async def test_moving_through_the_list_repaints_the_row_left_and_the_row_reached(env):
+    """The list repaints only those two rows (not every row in view): what the screen
+    shows must still have exactly one highlighted row, the selected one."""
+    plan = clean_plan()
+    plan["subtasks"] += [dict(copy.deepcopy(plan["subtasks"][1]), id=f"S{n}", depends_on=[]) for n in range(3, 7)]
+    app = make_app(plan)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        listing = app.screen.query_one("#subtasks")
+        highlight = listing.get_visual_style("option-list--option", "option-list--option-highlighted").rich_style.bgcolor
+
+        def highlighted_rows() -> list[str]:
+            rows = []
+            for strip in app.screen._compositor.render_strips():
+                row = strip.crop(listing.region.x, listing.region.right)
+                if any(segment.style and segment.style.bgcolor == highlight for segment in row):
+                    rows.append(re.search(r"S\d+", row.text).group())
+            return rows
+
+        for keys, expected in ((["down", "down", "down"], "S4"), (["up"], "S3"), (["end"], "S6"), (["home"], "S1")):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert highlighted_rows() == [expected]
 
 
 async def test_selecting_a_finding_jumps_to_its_field(env):

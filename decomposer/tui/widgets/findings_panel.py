@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...findings import ERROR, Finding
 from ..messages import FocusField
 from ..safe import label
+from .settled_list import SettledOptionList
 
 # Rendering thousands of options for a broken 500-subtask plan would cost more than it
 # tells; the header has the full counts.
 MAX_SHOWN = 400
 
 
-class FindingsPanel(OptionList):
+class FindingsPanel(SettledOptionList):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.findings: list[Finding] = []

@@ -52,6 +52,7 @@ class KeyBar(Widget, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.shown: list[Shown] = []
+        self._drawn: tuple[list[Key], Key | None] | None = None
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -60,7 +61,9 @@ class KeyBar(Widget, can_focus=False):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, screen) -> None:
-        if screen is self.screen:
+        # Textual announces a change after every action (a key in the list, a character
+        # typed); redrawing only when the keys differ keeps this line out of that frame.
+        if screen is self.screen and self.keys() != self._drawn:
             self.refresh()
 
     def keys(self) -> tuple[list[Key], Key | None]:
@@ -80,7 +83,7 @@ class KeyBar(Widget, can_focus=False):
         return left, palette
 
     def render(self) -> RenderResult:
-        left, palette = self.keys()
+        left, palette = self._drawn = self.keys()
         width = self.size.width
         tail = Content.assemble(Content.styled(SEPARATOR, "dim"), _draw(palette)) if palette else Content()
         room = max(0, width - tail.cell_length)

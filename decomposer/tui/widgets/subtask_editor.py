@@ -148,6 +148,14 @@ class _Settled:
     virtual_size = Reactive(Size(0, 0), layout=False, repaint=False)
 
 
+class _Captions(_Settled, Static):
+    pass
+
+
+class _Fields(_Settled, Vertical):
+    pass
+
+
 class FieldBlock(_Settled, Horizontal):
     """Fields under one another with their captions in a single column beside them.
 
@@ -158,8 +166,8 @@ class FieldBlock(_Settled, Horizontal):
     def __init__(self, rows: list[tuple[str, Widget]], **kwargs) -> None:
         self.rows = rows
         self._visible = [True] * len(rows)
-        self._captions = Static(self._caption_text(), classes="captions", markup=False)
-        fields = Vertical(*(field for _, field in rows), classes="fields")
+        self._captions = _Captions(self._caption_text(), classes="captions", markup=False)
+        fields = _Fields(*(field for _, field in rows), classes="fields")
         super().__init__(self._captions, fields, **kwargs)
 
     def _caption_text(self) -> str:

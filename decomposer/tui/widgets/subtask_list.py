@@ -7,11 +7,11 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...graph import dependency_order
 from ..safe import label
+from .settled_list import SettledOptionList
 
 AUTONOMY_SHORT = {"propose": "prop", "gated": "gate", "autonomous": "auto"}
 BADGES = {
@@ -23,7 +23,7 @@ BADGES = {
 }
 
 
-class SubtaskList(OptionList):
+class SubtaskList(SettledOptionList):
     BINDINGS = [
         Binding("a", "app.add_subtask", "Add", id="add_subtask"),
         Binding("d", "app.delete_subtask", "Delete", id="delete_subtask", show=False),
