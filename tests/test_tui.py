@@ -384,14 +384,19 @@ async def test_open_our_own_plan_binds_it_to_its_file(env):
         assert "Opened plan.json" in notifications(app)
 
 
+async def _refused(pilot, app, path) -> str:
+    """Open ``path``, which cannot be imported: the dialog stays, with the reason."""
+    await _open(pilot, app, path)
+    assert isinstance(app.screen, OpenScreen)
+    return str(app.screen.query_one("#import-status").content)
+
+
 async def test_a_file_that_cannot_be_imported_keeps_the_dialog_open_with_the_reason(env):
     broken = env / "[bold]tasks.json"
     broken.write_text('{"tasks": [{"id": 1, "title": ')
     app = make_app(clean_plan())
     async with app.run_test(size=(100, 30)) as pilot:
-        await _open(pilot, app, broken)
-        assert isinstance(app.screen, OpenScreen)
-        status = str(app.screen.query_one("#import-status").content)
+        status = await _refused(pilot, app, broken)
         assert "[bold]tasks.json" in status  # the name is shown literally, not as markup
         assert app.document.plan["subtasks"][0]["id"] == "S1"  # the plan is untouched
         await pilot.press("escape")
@@ -404,8 +409,7 @@ async def test_a_file_of_unknown_format_says_how_to_pick_one_in_the_dialog(env):
     notes.write_text("just some notes\n")
     app = make_app(clean_plan())
     async with app.run_test(size=(100, 30)) as pilot:
-        await _open(pilot, app, notes)
-        status = str(app.screen.query_one("#import-status").content)
+        status = await _refused(pilot, app, notes)
         assert "cannot tell which tool wrote this" in status
         assert "pick its format in the list" in status and "--from" not in status  # no CLI flag in the TUI
         await pilot.press("shift+tab")  # the hint's key reaches the list
