@@ -412,6 +412,12 @@ async def test_a_file_of_unknown_format_says_how_to_pick_one_in_the_dialog(env):
         status = await _refused(pilot, app, notes)
         assert "cannot tell which tool wrote this" in status
         assert "pick its format in the list" in status and "--from" not in status  # no CLI flag in the TUI
+        deep = env / ("a" * 200) / ("b" * 200)
+        deep.mkdir(parents=True)
+        (deep / "notes.txt").write_text("just some notes\n")
+        await pilot.press("escape")
+        status = await _refused(pilot, app, deep / "notes.txt")
+        assert "…" in status and status.endswith("pick its format in the list on the left (shift+tab)")
         await pilot.press("shift+tab")  # the hint's key reaches the list
         assert app.focused is app.screen.query_one("#import-formats")
         await pilot.press("down", "down", "down", "enter")  # Spec Kit; enter goes back to the path
@@ -683,7 +689,16 @@ async def test_the_key_bar_cuts_keys_at_the_edge_and_keeps_the_palette(env):
         assert len(line) == 60 and "…" in line and line.endswith("^p palette ")
         assert all(key.end <= 60 for key in bar.shown)  # no key is clickable past what is drawn
         cut = line.index("…")
-        assert all(key.end <= cut or key.key == "ctrl+p" for key in bar.shown)
+        left = [key for key in bar.shown if key.key != "ctrl+p"]
+        assert left and all(key.end <= cut for key in left)
+        drawn, _palette = bar.keys()
+        for key, whole in zip(left, drawn):  # only whole keys, the "…" overwrites none
+            assert line[key.start:key.end] == f" {whole.display} {whole.description} "
+        await pilot.resize_terminal(12, 24)  # narrower than the palette's own key
+        await pilot.pause()
+        line = str(bar.render())
+        assert len(line) == 12 and "palette" not in line and "│" not in line
+        assert all(key.key != "ctrl+p" and key.end <= 12 for key in bar.shown)
 
 
 async def test_garbage_collection_is_paused_only_until_the_first_frame(env):

@@ -20,6 +20,7 @@ from ...importers import ImportFailed, ImportResult, import_path, importers
 from ..safe import label, literal
 
 DETECT = "detect"
+STATUS_LIMIT = 400
 
 
 class OpenScreen(ModalScreen[ImportResult | None]):
@@ -83,9 +84,11 @@ class OpenScreen(ModalScreen[ImportResult | None]):
         self._status("Reading…")
         self._read(Path(raw).expanduser(), None if self.chosen == DETECT else self.chosen)
 
-    def _status(self, text: str, *, error: bool = False) -> None:
+    def _status(self, text: str, *, error: bool = False, hint: str = "") -> None:
+        """``text`` (a message naming the file) is cut to fit; ``hint``, what to do, never is."""
+        shown = label(text, STATUS_LIMIT - len(hint)) + hint
         status = self.query_one("#import-status", Static)
-        status.update(Content.styled(label(text, 400), "bold $error") if error else Content(label(text, 400)))
+        status.update(Content.styled(shown, "bold $error") if error else Content(shown))
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _read(self, path: Path, importer_name: str | None) -> None:
@@ -93,7 +96,7 @@ class OpenScreen(ModalScreen[ImportResult | None]):
             result = import_path(path, importer_name)
         except ImportFailed as failed:
             hint = "; pick its format in the list on the left (shift+tab)" if failed.choices else ""
-            self.app.call_from_thread(self._status, f"{failed}{hint}", error=True)
+            self.app.call_from_thread(self._status, str(failed), error=True, hint=hint)
         except (OSError, ValueError, RecursionError, MemoryError) as exc:  # a reader missed a case
             self.app.call_from_thread(self._status, f"{path}: cannot be read ({type(exc).__name__}: {exc})",
                                       error=True)

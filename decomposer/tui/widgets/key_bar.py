@@ -19,6 +19,7 @@ from ..safe import label
 KEY_STYLE = "bold $footer-key-foreground"
 DESCRIPTION_STYLE = "$footer-description-foreground"
 SEPARATOR = " │"
+ELLIPSIS = "…"
 
 
 class Key(NamedTuple):
@@ -48,6 +49,8 @@ def _draw(key: Key) -> Content:
 class KeyBar(Widget, can_focus=False):
     """The screen's active bindings that ask to be shown (one per action, the first
     key), and the command palette's key at the right edge."""
+
+    ALLOW_SELECT = False
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -86,19 +89,24 @@ class KeyBar(Widget, can_focus=False):
         left, palette = self._drawn = self.keys()
         width = self.size.width
         tail = Content.assemble(Content.styled(SEPARATOR, "dim"), _draw(palette)) if palette else Content()
-        room = max(0, width - tail.cell_length)
+        if tail.cell_length > width:  # too narrow for the palette's key: the keys get the line
+            palette, tail = None, Content()
+        room = width - tail.cell_length
         shown: list[Shown] = []
         pieces: list[Content] = []
         offset = 0
-        for key in left:
+        for n, key in enumerate(left):
             piece = _draw(key)
-            if offset + piece.cell_length <= room:  # a key cut by the edge cannot be clicked
-                shown.append(Shown(offset, offset + piece.cell_length, key.key, key.enabled))
+            # Only whole keys are drawn, and a cell is kept for "…" while keys remain.
+            if offset + piece.cell_length > room - (1 if n < len(left) - 1 else 0):
+                pieces.append(Content.styled(ELLIPSIS, "dim"))
+                break
+            shown.append(Shown(offset, offset + piece.cell_length, key.key, key.enabled))
             pieces.append(piece)
             offset += piece.cell_length
-        line = Content.assemble(*pieces).truncate(room, ellipsis=True, pad=True)
+        line = Content.assemble(*pieces).truncate(room, pad=True)
         if palette is not None:
-            shown.append(Shown(width - tail.cell_length + len(SEPARATOR), width, palette.key, palette.enabled))
+            shown.append(Shown(room + len(SEPARATOR), width, palette.key, palette.enabled))
         self.shown = shown
         return Content.assemble(line, tail)
 
