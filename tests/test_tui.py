@@ -720,6 +720,19 @@ async def test_garbage_collection_is_paused_only_until_the_first_frame(env):
     assert gc.isenabled()  # never left off for the rest of the process
 
 
+async def test_the_decompose_button_runs_by_click_and_by_enter(env):
+    app = make_app()  # an empty task: decompose asks for one first
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.click("#decompose")
+        await pilot.pause()
+        assert notifications(app).count("Write the task first") == 1
+        app.screen.query_one("#decompose").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert notifications(app).count("Write the task first") == 2
+
+
 async def test_every_palette_action_exists(env):
     app = make_app(clean_plan())
     async with app.run_test(size=(100, 30)) as pilot:

@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from textual.content import Content
 
 from ..safe import field_text, label, shows_as
+from ..widgets.action_button import ActionButton
 from ..widgets.key_bar import KeyBar
 
 MAX_ATTACHMENT = 200_000
@@ -37,7 +38,7 @@ class TaskScreen(Screen):
                 yield Input(placeholder="path of a file to attach as context, then enter", id="attach", compact=True)
             with Horizontal(classes="row", id="task-actions"):
                 yield Static("", id="model")
-                yield Button("Decompose (F5)", id="decompose", variant="primary", compact=True)
+                yield ActionButton(" Decompose (F5) ", "app.decompose", id="decompose")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -72,10 +73,6 @@ class TaskScreen(Screen):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "plan-title":
             self.app.edit_plan_field("title", event.value)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "decompose":
-            self.app.action_decompose()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "attach" or not event.value.strip():
