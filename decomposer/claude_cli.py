@@ -320,10 +320,11 @@ def refine_command(args) -> int:
     # Errors remain in the replacement: never overwrite the plan with it.
     source = Path(args.output or args.plan)
     target = _write_or_fallback(source.with_name(f"{source.stem}.refined{source.suffix or '.json'}"), new_plan)
-    if outcome.failure is not None:
-        _print_failure(outcome.failure)
     _err(f"the replacement still has errors; {one_line(args.plan)} is unchanged and the draft is in "
          f"{one_line(str(target))} (see `decomposer check {one_line(str(target))}`)")
+    if outcome.failure is not None:  # the repair call failed: as `decompose` does, say so by the code
+        _print_failure(outcome.failure)
+        return EXIT_CALL_FAILED
     return EXIT_DRAFT
 
 

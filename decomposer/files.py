@@ -1,11 +1,14 @@
 """Write files so that a crash never leaves half a file: temp file in the same folder,
-fsync, then an atomic rename over the target."""
+fsync, then an atomic rename over the target, then fsync of the folder so the rename
+itself survives a power cut."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +49,45 @@ def write_atomic(path: str | os.PathLike, text: str, mode: int | None = None) ->
         except FileNotFoundError:
             pass
         raise
+    _sync_folder(folder)
+    _remove_stale_temps(folder, target.name)
+
+
+# A temporary file older than this was left by a writer that was killed: no write takes
+# that long, so removing it cannot race a write in progress (another process's included).
+STALE_TEMP_AGE = 600
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable. Best effort: some systems (Windows) cannot open a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove the temporary files that killed writes of ``name`` left (only names of the
+    exact form mkstemp gave them above, and only old ones)."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp")
+    cutoff = time.time() - STALE_TEMP_AGE
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if pattern.fullmatch(entry.name):
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except OSError:
+                pass  # gone already, or not ours to remove
 
 
 def write_plan(path: str | os.PathLike, plan: Any) -> None:

@@ -287,7 +287,7 @@ def test_cli_refine_repair_fault_keeps_the_plan_and_says_why(fault_api, tmp_path
     fault_api.repeat_last = True
     original = json.dumps(clean_plan(), indent=2)
     (tmp_path / "plan.json").write_text(original)
-    assert main(ARGV["refine"]) == 1
+    assert main(ARGV["refine"]) == 3  # a model call failed, as for decompose; the draft is still kept
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert_one_clear_error(err, FAULTS["500"].words)

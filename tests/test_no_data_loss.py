@@ -139,3 +139,33 @@ def wait_for_a_new_temp_file(folder: Path, leftovers: set[str]) -> None:
     deadline = time.monotonic() + 5
     while not temp_files(folder) - leftovers:
         assert time.monotonic() < deadline, "the writer never started a write"
+
+
+def test_a_write_syncs_its_folder_so_the_rename_survives_a_power_cut(tmp_path, monkeypatch):
+    import stat
+
+    synced = []
+    real_fsync = os.fsync
+
+    def spy(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    write_plan(tmp_path / "plan.json", {"title": "x"})
+    assert synced == [False, True]  # the file's data, then the folder holding the new name
+
+
+def test_a_write_removes_the_old_temporary_files_of_killed_writes_only(tmp_path):
+    target = tmp_path / "plan.json"
+    stale, fresh, other = (tmp_path / ".plan.json.abcd_123.tmp", tmp_path / ".plan.json.zyxw9876.tmp",
+                           tmp_path / ".plan.json.notmine.tmp")  # 7 characters: not mkstemp's
+    for path in (stale, fresh, other):
+        path.write_text("half a plan")
+    an_hour_ago = time.time() - 3600
+    for path in (stale, other):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    write_plan(target, {"title": "x"})
+    assert not stale.exists()  # a killed write's leftover
+    assert fresh.exists()  # may be another process's write in progress
+    assert other.exists() and (tmp_path / "plan.json").exists()
