@@ -54,18 +54,20 @@ class DecomposerApp(App):
     # Named screens are built on first use, so only the first one costs start-up time.
     SCREENS = {"task": lambda: _screen("task"), "plan": lambda: _screen("plan")}
 
+    # In the order the key bar shows them, most used first: a narrow terminal cuts the
+    # end of the line (F1 and the palette list every key).
     BINDINGS = [
-        Binding("f1,question_mark", "help", "Help", id="help"),
-        Binding("f2", "task_screen", "Task", id="task_screen"),
-        Binding("f3", "plan_screen", "Plan", id="plan_screen"),
         Binding("f5", "decompose", "Decompose", id="decompose"),
         Binding("ctrl+r", "refine", "Refine", id="refine"),
+        Binding("ctrl+s", "save", "Save", id="save"),
+        # Not ctrl+e: text fields take it (end of line). T as in tickets.
+        Binding("ctrl+t", "export", "Export", id="export"),
         Binding("f8", "review", "Review", id="review"),
         Binding("f6", "verify", "Verify", id="verify"),
         Binding("ctrl+o", "open", "Open", id="open"),
-        # Not ctrl+e: text fields take it (end of line). T as in tickets.
-        Binding("ctrl+t", "export", "Export", id="export"),
-        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("f1,question_mark", "help", "Help", id="help"),
+        Binding("f2", "task_screen", "Task", id="task_screen"),
+        Binding("f3", "plan_screen", "Plan", id="plan_screen"),
         # F12 is "Save As" in most desktop editors; terminals cannot send ctrl+shift+s.
         Binding("f12", "save_as", "Save as", id="save_as", show=False),
         Binding("ctrl+z", "undo", "Undo", id="undo", priority=True),
