@@ -15,7 +15,6 @@ Nothing here leaves the machine: the servers bind to 127.0.0.1 only.
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
 import socket
@@ -23,6 +22,8 @@ import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from local_server import LocalServer, QuietHandler
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Fault:
     fired: bool = False
 
 
-class _Server:
+class _Server(LocalServer):
     """A threaded HTTP server on 127.0.0.1 that hands parsed requests to ``handle``."""
 
     def __init__(self):
@@ -63,12 +64,7 @@ class _Server:
         self.lock = threading.Lock()
         fake = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):  # keep test output clean
-                pass
-
+        class Handler(QuietHandler):
             def _serve(self):
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -98,22 +94,7 @@ class _Server:
 
             do_GET = do_POST = do_PATCH = _serve
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def fail(self, method: str, path: str, nth: int = 1, status: int = 500, body: Any = None, **kwargs) -> Fault:
         fault = Fault(method, path, nth, status, body, **kwargs)

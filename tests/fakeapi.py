@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx2
 
+from local_server import LocalServer, QuietHandler
+
 _ids = itertools.count(1)
 
 
@@ -249,24 +251,16 @@ class FakeMessagesAPI:
         return client
 
 
-class FakeServer:
+class FakeServer(LocalServer):
     """The same scripted replies over real HTTP on 127.0.0.1 (for the CLI and the TUI,
     which build their own client from ANTHROPIC_BASE_URL). Streams use chunked transfer
     encoding; a "drop" fault closes the socket in the middle of the body."""
 
     def __init__(self, api: FakeMessagesAPI):
-        import http.server
-        import threading
-
         self.api = api
         fake = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):  # keep test output clean
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self):
                 length = int(self.headers.get("content-length") or 0)
                 content = self.rfile.read(length)
@@ -309,19 +303,4 @@ class FakeServer:
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
