@@ -117,6 +117,17 @@ def _duplicate_keys(value: Any) -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def os_error_reason(exc: OSError, *, folder: bool = False) -> str:
+    """Why a file could not be read, or a folder listed, in the words every loader uses."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such folder" if folder else "no such file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if folder and isinstance(exc, NotADirectoryError):
+        return "is a file, expected a folder"
+    return f"cannot be {'listed' if folder else 'read'} ({exc.strerror or exc})"
+
+
 def read_plan_bytes(path: str, stdin: BinaryIO | None = None) -> bytes:
     """The bytes of a plan file ("-" is standard input), refusing more than the cap."""
     try:
@@ -134,12 +145,8 @@ def read_plan_bytes(path: str, stdin: BinaryIO | None = None) -> bytes:
                 data = handle.read(MAX_PLAN_BYTES + 1)
     except PlanLoadError:
         raise
-    except FileNotFoundError:
-        raise PlanLoadError(path, "no such file") from None
-    except PermissionError:
-        raise PlanLoadError(path, "permission denied") from None
     except OSError as exc:
-        raise PlanLoadError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise PlanLoadError(path, os_error_reason(exc)) from None
     if len(data) > MAX_PLAN_BYTES:
         raise PlanLoadError(path, f"too large (more than {MAX_PLAN_BYTES:,} bytes)")
     return data

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..findings import Finding
-from ..loading import MAX_PLAN_BYTES
+from ..loading import MAX_PLAN_BYTES, os_error_reason
 from ..names import safe_filename
 from ..validate import Report, validate_plan
 
@@ -152,12 +152,8 @@ class Reader:
                 raise ImportFailed(path, f"too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})")
             with open(path, "rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
-        except FileNotFoundError:
-            raise ImportFailed(path, "no such file") from None
-        except PermissionError:
-            raise ImportFailed(path, "permission denied") from None
         except OSError as exc:
-            raise ImportFailed(path, f"cannot be read ({exc.strerror or exc})") from None
+            raise ImportFailed(path, os_error_reason(exc)) from None
         if len(data) > MAX_FILE_BYTES:  # it grew while being read
             raise ImportFailed(path, f"too large (more than {MAX_FILE_BYTES:,} bytes)")
         self.total += len(data)
@@ -204,14 +200,8 @@ class Reader:
                         self.skipped.append(f"{path} (a symbolic link that leads outside {folder})")
                     elif entry.is_file():
                         found.append(path)
-        except FileNotFoundError:
-            raise ImportFailed(folder, "no such folder") from None
-        except PermissionError:
-            raise ImportFailed(folder, "permission denied") from None
-        except NotADirectoryError:
-            raise ImportFailed(folder, "is a file, expected a folder") from None
         except OSError as exc:
-            raise ImportFailed(folder, f"cannot be listed ({exc.strerror or exc})") from None
+            raise ImportFailed(folder, os_error_reason(exc, folder=True)) from None
         return sorted(found, key=lambda p: p.name)
 
     def notes(self) -> list[str]:
