@@ -34,10 +34,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from figures import Figure, to_json  # noqa: E402
 
-from decomposer.lint import lexicon  # noqa: E402
-from decomposer.loading import load_plan  # noqa: E402
+from decomposer.check.lint import lexicon  # noqa: E402
+from decomposer.plan.loading import load_plan  # noqa: E402
 from decomposer.resources import plan_schema  # noqa: E402
-from decomposer.validate import check_file, validate_plan  # noqa: E402
+from decomposer.check.validate import check_file, validate_plan  # noqa: E402
 
 AREAS = ["billing", "search", "auth", "exports", "orders", "reports", "webhooks", "admin"]
 

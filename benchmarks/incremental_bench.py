@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from check_bench import make_plan  # noqa: E402
 from figures import Figure, to_json  # noqa: E402
 
-from decomposer.document import PlanDocument  # noqa: E402
-from decomposer.incremental import IncrementalValidator  # noqa: E402
-from decomposer.validate import validate_plan  # noqa: E402
+from decomposer.editing.document import PlanDocument  # noqa: E402
+from decomposer.check.incremental import IncrementalValidator  # noqa: E402
+from decomposer.check.validate import validate_plan  # noqa: E402
 
 INCREMENTAL_AIM = "< 10 ms"
 

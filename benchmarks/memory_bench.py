@@ -6,7 +6,7 @@ allocated or imported inflates the next, and prints that process's peak resident
 size after:
 
   baseline          an interpreter that does nothing
-  import validate   importing decomposer.validate (its own imports; validators load lazily)
+  import validate   importing decomposer.check.validate (its own imports; validators load lazily)
   json.loads        reading and parsing the file with the standard library (the floor)
   load_plan         decomposer's loader (size cap, strict UTF-8, duplicate-key detection)
   open (document)   PlanDocument.open, how the TUI opens a file
@@ -44,19 +44,19 @@ PROBE = r'''
 import sys
 step, path = sys.argv[1], sys.argv[2]
 if step == "import validate":
-    import decomposer.validate
+    import decomposer.check.validate
 elif step == "json.loads":
     import json
     with open(path, "rb") as handle:
         plan = json.loads(handle.read())
 elif step == "load_plan":
-    from decomposer.loading import load_plan
+    from decomposer.plan.loading import load_plan
     plan = load_plan(path).plan
 elif step == "open (document)":
-    from decomposer.document import PlanDocument
+    from decomposer.editing.document import PlanDocument
     document = PlanDocument.open(path)
 elif step == "check_file":
-    from decomposer.validate import check_file
+    from decomposer.check.validate import check_file
     result = check_file(path)
     assert result.report is not None and not result.report.errors, result.error
 elif step != "baseline":

@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from fakeapi import FakeMessagesAPI, ToolReply  # noqa: E402
+from helpers.fakeapi import FakeMessagesAPI, ToolReply  # noqa: E402
 from figures import Figure, to_json  # noqa: E402
 
 from decomposer.claude.config import Settings  # noqa: E402

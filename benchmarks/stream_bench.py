@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from fakeapi import FakeMessagesAPI, ToolReply, split_awkwardly  # noqa: E402
+from helpers.fakeapi import FakeMessagesAPI, ToolReply, split_awkwardly  # noqa: E402
 from figures import Figure, to_json  # noqa: E402
-from test_engine import twelve_subtasks  # noqa: E402
+from helpers.claude_replies import twelve_subtasks  # noqa: E402
 
 from decomposer.claude.config import Settings  # noqa: E402
 from decomposer.claude.engine import Engine, SubtaskReady  # noqa: E402

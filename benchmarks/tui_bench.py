@@ -65,7 +65,7 @@ if MODE == "minimal":
             return True
     Minimal().run(headless=True)
 else:
-    from decomposer.document import PlanDocument
+    from decomposer.editing.document import PlanDocument
     from decomposer.tui.app import DecomposerApp
     class Timed(FirstFrame, DecomposerApp):
         def shows_app(self, screen):  # not the blank default screen under it
@@ -162,7 +162,7 @@ async def keypresses(path: Path) -> dict[str, float]:
     """Pilot's own cost grows with the number of widgets (it waits on every one after a
     key), so beside each figure the same measure is taken with a key nothing is bound
     to, on the same screen and focus: the difference is what the app itself spends."""
-    from decomposer.document import PlanDocument
+    from decomposer.editing.document import PlanDocument
     from decomposer.tui.app import DecomposerApp
 
     app = DecomposerApp(PlanDocument.open(path), restore_drafts=False)

@@ -71,3 +71,8 @@ def json_type_name(value: object) -> str:
 def redact(text: str, secret: str | None) -> str:
     """``text`` with every occurrence of ``secret`` replaced by ``***``."""
     return text.replace(secret, "***") if secret else text
+
+
+def plural(count: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -14,15 +14,16 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..findings import ERROR, WARNING, Finding, parse_pointer, pointer
-from ..document import rfc3339, utc_now
-from ..names import safe_filename
-from ..validate import Report, validate_plan
-from . import failures, prompts, tools
-from .config import Settings
-from .failures import CallFailure
-from .stream import ArrayItemScanner, CallResult, stream_call
-from .usage import Usage
+from decomposer.check.findings import ERROR, WARNING, Finding
+from decomposer.plan.pointers import parse_pointer, pointer
+from decomposer.clock import rfc3339, utc_now
+from decomposer.plan.names import safe_filename
+from decomposer.check.validate import Report, validate_plan
+from decomposer.claude import failures, prompts, tools
+from decomposer.claude.config import Settings
+from decomposer.claude.failures import CallFailure
+from decomposer.claude.stream import ArrayItemScanner, CallResult, stream_call
+from decomposer.claude.usage import Usage
 
 MAX_REPAIR_ROUNDS = 2
 MODEL_REVIEW_RULE = "model-review"

@@ -9,7 +9,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from ..text import redact
+from decomposer.text import redact
 
 # Kinds. Transient ones are retried (the SDK already retried status errors before the
 # stream started; these are the faults it does not retry).

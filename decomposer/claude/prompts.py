@@ -11,9 +11,9 @@ import json
 from string import Template
 from typing import Any
 
-from ..checks import MAX_AUTONOMY
-from ..lint import lexicon
-from ..resources import plan_schema, prompts_dir
+from decomposer.check.semantic import MAX_AUTONOMY
+from decomposer.check.lint import lexicon
+from decomposer.resources import plan_schema, prompts_dir
 
 # Terms per lint category shown to the model: enough to teach the pattern, short
 # enough to keep the cached prefix lean.

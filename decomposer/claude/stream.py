@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .failures import BAD_OUTPUT, NO_TOOL_CALL, CallFailure, from_exception, from_stop_reason
-from .usage import Usage
+from decomposer.claude.failures import BAD_OUTPUT, NO_TOOL_CALL, CallFailure, from_exception, from_stop_reason
+from decomposer.claude.usage import Usage
 
 _STRUCTURAL = re.compile(r'[\\"{}\[\]]')
 _KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*$')

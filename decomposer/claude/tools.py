@@ -20,7 +20,7 @@ import copy
 import functools
 import json
 
-from ..resources import plan_schema, schemas_dir
+from decomposer.resources import plan_schema, schemas_dir
 
 SUBMIT_PLAN = "submit_plan"
 SUBMIT_SUBTASKS = "submit_subtasks"

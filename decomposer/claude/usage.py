@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..resources import data_path
+from decomposer.resources import data_path
 
 PRICES_FILE = "prices.json"
 _PER_TOKEN = 1_000_000

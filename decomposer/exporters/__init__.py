@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Literal
 
-from ..files import unwritable_text_pointer, write_atomic
-from ..findings import ERROR, Finding
-from ..names import safe_filename
-from ..text import one_line, shorten
-from ..validate import validate_plan
+from decomposer.plan.files import unwritable_text_pointer, write_atomic
+from decomposer.check.findings import ERROR, Finding
+from decomposer.plan.names import safe_filename
+from decomposer.text import one_line, shorten
+from decomposer.check.validate import validate_plan
 
 BUILTIN_MODULES = ("json_plan", "markdown", "brief", "github", "jira_csv", "linear")
 PREVIEW_LIMIT = 200 * 1024  # characters of a preview

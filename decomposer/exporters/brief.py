@@ -19,13 +19,13 @@ import re
 from string import Template
 from typing import Any
 
-from ..findings import as_dict, as_list
-from ..graph import first_positions, subtask_items
-from ..resources import data_path
-from ..validate import validate_plan
-from . import Exporter, plan_stem
-from .markdown import README, file_names, readiness_labels, subtask_table, summary_line
-from .md import as_text, block, code_span, fenced, inline
+from decomposer.plan.pointers import as_dict, as_list
+from decomposer.plan.graph import first_positions, subtask_items
+from decomposer.resources import data_path
+from decomposer.check.validate import validate_plan
+from decomposer.exporters import Exporter, plan_stem
+from decomposer.exporters.markdown import README, file_names, readiness_labels, subtask_table, summary_line
+from decomposer.exporters.markdown_syntax import as_text, block, code_span, fenced, inline
 
 TEMPLATE_FILE = "brief.md"
 NONE = "—"

@@ -23,19 +23,9 @@ from __future__ import annotations
 
 import json
 
-from . import Exporter, plan_stem
-from .markdown import file_names
-from .tickets import (
-    PARENT,
-    creation_order,
-    delegable_indexes,
-    mappings,
-    plan_body,
-    plan_title,
-    subtask_body,
-    subtask_labels,
-    subtask_title,
-)
+from decomposer.exporters import Exporter, plan_stem
+from decomposer.exporters.markdown import file_names
+from decomposer.exporters.tickets import PARENT, creation_order, delegable_indexes, mappings, plan_body, plan_title, subtask_body, subtask_labels, subtask_title
 
 MANIFEST_FILE = "issues.json"
 PARENT_BODY_FILE = "plan.md"

@@ -41,11 +41,11 @@ import io
 import re
 from typing import Any
 
-from ..findings import as_dict, as_list
-from ..graph import dependency_order, first_positions, subtask_items
-from ..text import one_line, shorten, terminal_safe
-from . import Exporter, plan_stem
-from .md import as_text
+from decomposer.plan.pointers import as_dict, as_list
+from decomposer.plan.graph import dependency_order, first_positions, subtask_items
+from decomposer.text import one_line, shorten, terminal_safe
+from decomposer.exporters import Exporter, plan_stem
+from decomposer.exporters.markdown_syntax import as_text
 
 HEADER = ("Issue Type", "Issue ID", "Summary", "Description", "Priority", "Labels", "Parent")
 PARENT_TYPE = "Task"

@@ -1,13 +1,13 @@
 """The ``json`` exporter: the plan itself, in its canonical form.
 
-The output is ``decomposer.files.dump_plan`` of the plan, so loading it and dumping it
+The output is ``decomposer.plan.files.dump_plan`` of the plan, so loading it and dumping it
 again gives the same bytes: the file can be checked in and diffed.
 """
 
 from __future__ import annotations
 
-from ..files import dump_plan
-from . import Exporter, plan_stem
+from decomposer.plan.files import dump_plan
+from decomposer.exporters import Exporter, plan_stem
 
 
 def default_name(plan: dict) -> str:

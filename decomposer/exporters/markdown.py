@@ -18,13 +18,15 @@ import re
 from collections import Counter
 from typing import Any
 
-from ..checks import has_command_criterion
-from ..findings import ERROR, WARNING, as_dict, as_list
-from ..graph import dependency_order, first_positions, subtask_items
-from ..validate import DELEGABLE_AUTONOMY, Report, validate_plan
-from . import Exporter, plan_stem
-from .md import as_text, block, code_span, fenced, front_matter, inline
-from ..names import safe_filename
+from decomposer.check.semantic import has_command_criterion
+from decomposer.check.findings import ERROR, WARNING
+from decomposer.plan.pointers import as_dict, as_list
+from decomposer.plan.graph import dependency_order, first_positions, subtask_items
+from decomposer.check.validate import DELEGABLE_AUTONOMY, Report, validate_plan
+from decomposer.exporters import Exporter, plan_stem
+from decomposer.exporters.markdown_syntax import as_text, block, code_span, fenced, front_matter, inline
+from decomposer.plan.names import safe_filename
+from decomposer.text import plural
 
 README = "README.md"
 _VALID_ID = re.compile(r"^S[0-9]+(\.[0-9]+)*$")
@@ -83,7 +85,7 @@ def readiness_labels(plan: dict, report: Report) -> dict[int, str]:
             labels[i] = DELEGABLE
             continue
         counts = severities.get(i, Counter())
-        reasons = [_plural(counts[severity], severity) for severity in (ERROR, WARNING) if counts[severity]]
+        reasons = [plural(counts[severity], severity) for severity in (ERROR, WARNING) if counts[severity]]
         autonomy = subtask.get("autonomy")
         if autonomy not in DELEGABLE_AUTONOMY:
             reasons.append(f"autonomy is {as_text(autonomy)}" if autonomy is not None else "no autonomy set")
@@ -91,10 +93,6 @@ def readiness_labels(plan: dict, report: Report) -> dict[int, str]:
             reasons.append("no criterion checked by a command")
         labels[i] = "not delegable: " + ", ".join(reasons)
     return labels
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def render(plan: dict) -> dict[str, str]:
@@ -111,7 +109,7 @@ def render(plan: dict) -> dict[str, str]:
 
 def summary_line(plan: dict, subtask_count: int, delegable_count: int) -> str:
     """"5 subtasks, 3 delegable as written · plan `id`"."""
-    summary = f"{_plural(subtask_count, 'subtask')}, {delegable_count} delegable as written"
+    summary = f"{plural(subtask_count, 'subtask')}, {delegable_count} delegable as written"
     if plan.get("id") not in (None, ""):
         summary += f" · plan {code_span(plan.get('id'))}"
     return summary

@@ -23,12 +23,12 @@ import json
 import re
 from typing import Any, Mapping
 
-from ..graph import dependency_order, first_positions, subtask_items
-from ..resources import data_path
-from ..text import one_line, shorten
-from ..validate import validate_plan
-from .markdown import NONE, subtask_sections
-from .md import as_text, code_span, fenced, inline
+from decomposer.plan.graph import dependency_order, first_positions, subtask_items
+from decomposer.resources import data_path
+from decomposer.text import one_line, shorten
+from decomposer.check.validate import validate_plan
+from decomposer.exporters.markdown import NONE, subtask_sections
+from decomposer.exporters.markdown_syntax import as_text, code_span, fenced, inline
 
 MAPPINGS_FILE = "trackers.json"
 PARENT = "plan"  # names the parent ticket in manifests and reports, where subtasks use their ids

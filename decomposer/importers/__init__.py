@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
-from .common import ImportFailed, ImportResult
+from decomposer.importers.common import ImportFailed, ImportResult
 
 __all__ = ["Importer", "ImportFailed", "ImportResult", "importers", "get_importer", "detect", "import_path"]
 

@@ -21,20 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import Importer
-from .common import (
-    ImportFailed,
-    ImportResult,
-    PlanBuilder,
-    Reader,
-    count,
-    label,
-    load_yaml,
-    read_head,
-    scalar_text,
-    split_front_matter,
-    summarize,
-)
+from decomposer.importers import Importer
+from decomposer.importers.common import ImportFailed, ImportResult, PlanBuilder, Reader, count, label, load_yaml, read_head, scalar_text, split_front_matter, summarize
 
 NAME = "backlog"
 TASKS_FOLDER = "tasks"

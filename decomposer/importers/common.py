@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..findings import Finding
-from ..loading import MAX_PLAN_BYTES, os_error_reason
-from ..names import safe_filename
-from ..validate import Report, validate_plan
+from decomposer.check.findings import Finding
+from decomposer.plan.loading import MAX_PLAN_BYTES, os_error_reason
+from decomposer.plan.names import safe_filename
+from decomposer.check.validate import Report, validate_plan
 
 MAX_FILE_BYTES = MAX_PLAN_BYTES
 MAX_TOTAL_BYTES = MAX_PLAN_BYTES

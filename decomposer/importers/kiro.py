@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import Importer
-from .common import ImportFailed, ImportResult, PlanBuilder, Reader, contained, read_head, summarize
+from decomposer.importers import Importer
+from decomposer.importers.common import ImportFailed, ImportResult, PlanBuilder, Reader, contained, read_head, summarize
 
 NAME = "kiro"
 TASKS_FILE = "tasks.md"

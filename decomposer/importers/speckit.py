@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import Importer
-from .common import ImportFailed, ImportResult, PlanBuilder, Reader, contained, label, read_head
+from decomposer.importers import Importer
+from decomposer.importers.common import ImportFailed, ImportResult, PlanBuilder, Reader, contained, label, read_head
 
 NAME = "speckit"
 TASKS_FILE = "tasks.md"

@@ -20,20 +20,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..findings import as_list
-from ..loading import PlanLoadError, parse_plan
-from . import Importer
-from .common import (
-    ImportFailed,
-    ImportResult,
-    PlanBuilder,
-    Reader,
-    contained,
-    count,
-    label,
-    read_head,
-    summarize,
-)
+from decomposer.plan.pointers import as_list
+from decomposer.plan.loading import PlanLoadError, parse_plan
+from decomposer.importers import Importer
+from decomposer.importers.common import ImportFailed, ImportResult, PlanBuilder, Reader, contained, count, label, read_head, summarize
 
 NAME = "taskmaster"
 PREFERRED_TAG = "master"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..resources import plan_schema
+from decomposer.resources import plan_schema
 
 FIELD = "tracker"
 Matches = Callable[[dict], bool]

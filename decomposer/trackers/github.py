@@ -26,22 +26,11 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from ..exporters.tickets import (
-    PARENT,
-    creation_order,
-    delegable_indexes,
-    label_family,
-    mappings,
-    plan_body,
-    plan_title,
-    subtask_body,
-    subtask_labels,
-    subtask_title,
-)
-from ..text import one_line, shorten
-from . import entries
-from .http import HttpClient, TrackerError, check_api_url
-from .push import Recorder, Result, Step, title_shown
+from decomposer.exporters.tickets import PARENT, creation_order, delegable_indexes, label_family, mappings, plan_body, plan_title, subtask_body, subtask_labels, subtask_title
+from decomposer.text import one_line, shorten
+from decomposer.trackers import entries
+from decomposer.trackers.http import HttpClient, TrackerError, check_api_url
+from decomposer.trackers.push import Recorder, Result, Step, title_shown
 
 SYSTEM = "github"
 API_URL = "https://api.github.com"

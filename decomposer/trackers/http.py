@@ -23,8 +23,8 @@ import time
 import urllib.parse
 from typing import Any, Callable
 
-from .. import __version__
-from ..text import one_line, redact, shorten
+from decomposer import __version__
+from decomposer.text import one_line, redact, shorten
 
 TIMEOUT_SECONDS = 30.0
 CONNECT_TIMEOUT_SECONDS = 10.0

@@ -23,20 +23,12 @@ import re
 import urllib.parse
 from typing import Any
 
-from ..exporters.linear import TITLE_LIMIT, estimate, priority
-from ..exporters.tickets import (
-    PARENT,
-    creation_order,
-    delegable_indexes,
-    plan_body,
-    plan_title,
-    subtask_body,
-    subtask_title,
-)
-from ..text import one_line, shorten
-from . import entries
-from .http import HttpClient, TrackerError, api_message, check_api_url
-from .push import Recorder, Result, Step, title_shown
+from decomposer.exporters.linear import TITLE_LIMIT, estimate, priority
+from decomposer.exporters.tickets import PARENT, creation_order, delegable_indexes, plan_body, plan_title, subtask_body, subtask_title
+from decomposer.text import one_line, shorten
+from decomposer.trackers import entries
+from decomposer.trackers.http import HttpClient, TrackerError, api_message, check_api_url
+from decomposer.trackers.push import Recorder, Result, Step, title_shown
 
 SYSTEM = "linear"
 API_URL = "https://api.linear.app/graphql"

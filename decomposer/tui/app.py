@@ -25,17 +25,17 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from ..findings import value_at
-from ..claude.config import ConfigError, Settings, has_credentials, read_config
-from ..claude.usage import Usage
-from ..document import UNTITLED, EditError, PlanDocument
-from ..drafts import DraftStore
-from .messages import DocumentChanged, LiveStatus, ReportReady, SubtaskArrived
-from .safe import label, shows_as
+from decomposer.plan.pointers import value_at
+from decomposer.claude.config import ConfigError, Settings, has_credentials, read_config
+from decomposer.claude.usage import Usage
+from decomposer.editing.document import UNTITLED, EditError, PlanDocument
+from decomposer.editing.drafts import DraftStore
+from decomposer.tui.messages import DocumentChanged, LiveStatus, ReportReady, SubtaskArrived
+from decomposer.tui.safe import label, shows_as
 
 if TYPE_CHECKING:
-    from ..incremental import IncrementalValidator
-    from ..validate import Report
+    from decomposer.check.incremental import IncrementalValidator
+    from decomposer.check.validate import Report
 
 # Plans up to this size are validated on the event loop (a few milliseconds); larger
 # ones in a thread.
@@ -144,7 +144,7 @@ class DecomposerApp(App):
     def validator(self) -> IncrementalValidator:
         """Used only under ``validator_lock``, so it is built once."""
         if self._validator is None:
-            from ..incremental import IncrementalValidator
+            from decomposer.check.incremental import IncrementalValidator
 
             self._validator = IncrementalValidator()
         return self._validator
@@ -257,7 +257,7 @@ class DecomposerApp(App):
         import anthropic  # noqa: F401
 
     def _offer_draft(self) -> None:
-        from .screens.confirm import ConfirmScreen
+        from decomposer.tui.screens.confirm import ConfirmScreen
 
         if self.document.path is not None:
             info = self.drafts.find_for(self.document.path)
@@ -418,7 +418,7 @@ class DecomposerApp(App):
         position to focus."""
         if self._guard_streaming():
             return None
-        from .widgets.subtask_editor import LISTS
+        from decomposer.tui.widgets.subtask_editor import LISTS
 
         base = ("subtasks", index, *list_tokens)
         current = value_at(self.document.plan["subtasks"][index], list_tokens)
@@ -452,7 +452,7 @@ class DecomposerApp(App):
     def _plan_screen(self):
         """The workspace, if it has been shown yet."""
         screen = self._installed_screens.get("plan")
-        from .screens.plan import PlanScreen
+        from decomposer.tui.screens.plan import PlanScreen
 
         return screen if isinstance(screen, PlanScreen) else None
 
@@ -474,7 +474,7 @@ class DecomposerApp(App):
         self._show("plan")
 
     def action_help(self) -> None:
-        from .screens.help import HelpScreen
+        from decomposer.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -508,7 +508,7 @@ class DecomposerApp(App):
 
     def _selected(self) -> int | None:
         """The subtask the user is on: the one in review mode, else the list's."""
-        from .screens.review import ReviewScreen
+        from decomposer.tui.screens.review import ReviewScreen
 
         if isinstance(self.screen, ReviewScreen):
             index = self.screen.index
@@ -570,7 +570,7 @@ class DecomposerApp(App):
         self._save(self.document.path)
 
     def action_save_as(self) -> None:
-        from .screens.prompt import PromptScreen
+        from decomposer.tui.screens.prompt import PromptScreen
 
         default = str(self.document.path or Path.cwd() / f"{self.document.plan.get('id') or 'plan'}.json")
 
@@ -579,7 +579,7 @@ class DecomposerApp(App):
                 return
             path = Path(value).expanduser()
             if path.exists() and (self.document.path is None or path.resolve() != self.document.path.resolve()):
-                from .screens.confirm import ConfirmScreen
+                from decomposer.tui.screens.confirm import ConfirmScreen
 
                 self.push_screen(ConfirmScreen(f"{label(str(path), 80)} exists. Replace it with this plan?",
                                                yes="Replace", no="Cancel"),
@@ -607,7 +607,7 @@ class DecomposerApp(App):
         return True
 
     def action_open(self) -> None:
-        from .screens.open import OpenScreen
+        from decomposer.tui.screens.open import OpenScreen
 
         if self._guard_streaming():
             return
@@ -639,7 +639,7 @@ class DecomposerApp(App):
             self._report_import(result)
 
         if self.document.dirty:
-            from .screens.confirm import ConfirmScreen
+            from decomposer.tui.screens.confirm import ConfirmScreen
 
             self.push_screen(ConfirmScreen("The current plan has unsaved changes. Open the other one? "
                                            "(the changes stay in a draft, offered when you open it again)",
@@ -663,7 +663,7 @@ class DecomposerApp(App):
                     title="Imported", markup=False, timeout=10)
 
     def action_quit_guarded(self) -> None:
-        from .screens.confirm import ConfirmScreen
+        from decomposer.tui.screens.confirm import ConfirmScreen
 
         if not self.document.dirty and not self.streaming:
             self.exit()
@@ -685,17 +685,17 @@ class DecomposerApp(App):
     def _need_claude(self) -> bool:
         if has_credentials():
             return True
-        from ..claude.failures import CREDENTIALS_HINT
+        from decomposer.claude.failures import CREDENTIALS_HINT
 
         self.notify(f"Claude is not configured: {CREDENTIALS_HINT}.", title="No API key", severity="error",
                     markup=False, timeout=10)
         return False
 
     async def engine(self):
-        from ..claude.engine import Engine
+        from decomposer.claude.engine import Engine
 
         if self._engine is None:
-            from ..claude.config import make_client
+            from decomposer.claude.config import make_client
 
             client = await asyncio.to_thread(make_client)  # imports the SDK off the event loop
             self._engine = Engine(client, self.settings)
@@ -715,7 +715,7 @@ class DecomposerApp(App):
             return
         existing = len(self.document.plan.get("subtasks") or [])
         if existing and not confirmed:
-            from .screens.confirm import ConfirmScreen
+            from decomposer.tui.screens.confirm import ConfirmScreen
 
             def answer(yes: bool | None) -> None:
                 if yes:
@@ -737,7 +737,7 @@ class DecomposerApp(App):
 
     @work(exclusive=True, group="claude", exit_on_error=False)
     async def _decompose(self, task: str, context: str | None) -> None:
-        from ..claude.engine import FAILED, OK
+        from decomposer.claude.engine import FAILED, OK
 
         engine = await self.engine()
         try:
@@ -787,7 +787,7 @@ class DecomposerApp(App):
                 worker.cancel()
 
     def _on_engine_event(self, event) -> None:
-        from ..claude import engine as e
+        from decomposer.claude import engine as e
 
         if isinstance(event, e.SubtaskReady):
             if self.streaming and self._engine is not None and self._engine.draft is not None:
@@ -820,7 +820,7 @@ class DecomposerApp(App):
     _call_label = "working"
 
     def action_refine(self) -> None:
-        from .screens.refine import RefineScreen
+        from decomposer.tui.screens.refine import RefineScreen
 
         index = self._selected()
         if self._guard_streaming():
@@ -834,7 +834,7 @@ class DecomposerApp(App):
         self.push_screen(RefineScreen(index))
 
     def action_review(self) -> None:
-        from .screens.review import ReviewScreen
+        from decomposer.tui.screens.review import ReviewScreen
 
         if self._guard_streaming():
             return
@@ -850,7 +850,7 @@ class DecomposerApp(App):
 
     def action_verify(self, whole_plan: bool = False) -> None:
         """Show the commands a verification would run; they run only on confirmation."""
-        from .screens.verify import VerifyScreen
+        from decomposer.tui.screens.verify import VerifyScreen
 
         if self._guard_streaming():
             return
@@ -862,14 +862,14 @@ class DecomposerApp(App):
 
     def record_evidence(self, evidence) -> None:
         """Put one verification result into the plan (an edit: undo takes it back)."""
-        from ..verify import evidence_edit
+        from decomposer.verify.runs import evidence_edit
 
         tokens, entries = evidence_edit(self.document.plan, evidence)
         self.document.set_field(tokens, entries)
         self.document_changed()
 
     def action_export(self) -> None:
-        from .screens.export import ExportScreen
+        from decomposer.tui.screens.export import ExportScreen
 
         if self._guard_streaming():
             return
@@ -924,10 +924,10 @@ def _when(stamp: str) -> str:
 
 def _screen(name: str) -> Screen:
     if name == "task":
-        from .screens.task import TaskScreen
+        from decomposer.tui.screens.task import TaskScreen
 
         return TaskScreen()
-    from .screens.plan import PlanScreen
+    from decomposer.tui.screens.plan import PlanScreen
 
     return PlanScreen()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from ..text import one_line, terminal_safe
+from decomposer.text import one_line, terminal_safe
 
 # A label in a list or a header never needs more; the full text stays in the editor.
 MAX_LABEL = 200

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ..safe import literal
+from decomposer.tui.safe import literal
 
 
 class ConfirmScreen(ModalScreen[bool | None]):

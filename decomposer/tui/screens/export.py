@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...exporters import ExportBlocked, export, preview, registry
-from ..safe import label, literal
+from decomposer.exporters import ExportBlocked, export, preview, registry
+from decomposer.tui.safe import label, literal
 
 
 class ExportScreen(ModalScreen[None]):
@@ -117,7 +117,7 @@ class ExportScreen(ModalScreen[None]):
             self.app.call_from_thread(self.dismiss, None)
 
     def _ask_overwrite(self, reason: str) -> None:
-        from .confirm import ConfirmScreen
+        from decomposer.tui.screens.confirm import ConfirmScreen
 
         def answer(yes: bool | None) -> None:
             if yes:

@@ -8,8 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from ...claude.config import config_path
-from ..safe import literal
+from decomposer.claude.config import config_path
+from decomposer.tui.safe import literal
 
 
 class HelpScreen(ModalScreen[None]):
@@ -23,11 +23,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static(literal(f"config file: {config_path()}"), classes="dim")
 
     def on_mount(self) -> None:
-        from ..widgets.subtask_editor import SubtaskEditor
-        from ..widgets.subtask_list import SubtaskList
-        from .plan import PlanScreen
-        from .review import ReviewScreen
-        from .task import TaskScreen
+        from decomposer.tui.widgets.subtask_editor import SubtaskEditor
+        from decomposer.tui.widgets.subtask_list import SubtaskList
+        from decomposer.tui.screens.plan import PlanScreen
+        from decomposer.tui.screens.review import ReviewScreen
+        from decomposer.tui.screens.task import TaskScreen
 
         table = self.query_one("#keys", DataTable)
         table.add_columns("where", "keys", "action", "id")

@@ -16,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...importers import ImportFailed, ImportResult, import_path, importers
-from ..safe import label, literal
+from decomposer.importers import ImportFailed, ImportResult, import_path, importers
+from decomposer.tui.safe import label, literal
 
 DETECT = "detect"
 STATUS_LIMIT = 400

@@ -10,13 +10,14 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import OptionList
 
-from ...findings import Finding, parse_pointer
-from ..messages import DocumentChanged, FocusField, LiveStatus, ReportReady, SubtaskArrived
-from ..widgets.findings_panel import FindingsPanel
-from ..widgets.key_bar import KeyBar
-from ..widgets.plan_header import PlanHeader
-from ..widgets.subtask_editor import FieldEdited, ItemAction, SubtaskEditor
-from ..widgets.subtask_list import SubtaskList
+from decomposer.check.findings import Finding
+from decomposer.plan.pointers import parse_pointer
+from decomposer.tui.messages import DocumentChanged, FocusField, LiveStatus, ReportReady, SubtaskArrived
+from decomposer.tui.widgets.findings_panel import FindingsPanel
+from decomposer.tui.widgets.key_bar import KeyBar
+from decomposer.tui.widgets.plan_header import PlanHeader
+from decomposer.tui.widgets.subtask_editor import FieldEdited, ItemAction, SubtaskEditor
+from decomposer.tui.widgets.subtask_list import SubtaskList
 
 
 _PLAIN_ID = re.compile(r"S[0-9]+(\.[0-9]+)*")

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from ..safe import literal
+from decomposer.tui.safe import literal
 
 
 class PromptScreen(ModalScreen[str | None]):

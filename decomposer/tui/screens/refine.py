@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..safe import label
+from decomposer.tui.safe import label
 
 PRESETS = [
     ("split", "Split it into smaller subtasks, each one agent session, each with its own checks"),
@@ -78,7 +78,7 @@ class RefineScreen(ModalScreen[None]):
 
     @work(exclusive=True, group="refine", exit_on_error=False)
     async def _refine(self, instruction: str) -> None:
-        from ...claude.engine import FAILED
+        from decomposer.claude.engine import FAILED
 
         app = self.app
         plan = app.document.plan
@@ -118,7 +118,7 @@ class RefineScreen(ModalScreen[None]):
     def action_accept(self) -> None:
         if self.outcome is None:
             return
-        from ...claude.engine import add_usage
+        from decomposer.claude.engine import add_usage
 
         plan = self.outcome.plan
         add_usage(plan, self.outcome.usage, self.app.model_name)

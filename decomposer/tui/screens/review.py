@@ -13,10 +13,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ...document import rfc3339, utc_now
-from ...findings import ERROR, Finding
-from ..safe import label, literal
-from ..widgets.key_bar import KeyBar
+from decomposer.clock import rfc3339, utc_now
+from decomposer.check.findings import ERROR, Finding
+from decomposer.tui.safe import label, literal
+from decomposer.tui.widgets.key_bar import KeyBar
 
 # Incomplete first: errors, warnings, not delegable; reviewed ones last.
 _RANK = {"error": 0, "warning": 1, "held": 2, "unchecked": 2, "delegable": 3}
@@ -177,7 +177,7 @@ class ReviewScreen(Screen):
         self.action_step(1)
 
     def action_request_changes(self) -> None:
-        from .prompt import PromptScreen
+        from decomposer.tui.screens.prompt import PromptScreen
 
         def noted(note: str | None) -> None:
             if note:
@@ -202,7 +202,7 @@ class ReviewScreen(Screen):
 
     @work(exclusive=True, group="review", exit_on_error=False)
     async def _model_review(self) -> None:
-        from ...claude.engine import FAILED
+        from decomposer.claude.engine import FAILED
 
         engine = await self.app.engine()
         outcome = await engine.review(self.app.document.plan)

@@ -12,9 +12,9 @@ from textual.widgets import Input, Static, TextArea
 
 from textual.content import Content
 
-from ..safe import field_text, label, shows_as
-from ..widgets.action_button import ActionButton
-from ..widgets.key_bar import KeyBar
+from decomposer.tui.safe import field_text, label, shows_as
+from decomposer.tui.widgets.action_button import ActionButton
+from decomposer.tui.widgets.key_bar import KeyBar
 
 MAX_ATTACHMENT = 200_000
 

@@ -18,8 +18,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...verify import DEFAULT_TIMEOUT_S, Evidence, RunCancelled, StaleRun, planned_runs, review_waiting, run_one
-from ..safe import label, literal
+from decomposer.verify.runs import DEFAULT_TIMEOUT_S, Evidence, RunCancelled, StaleRun, planned_runs, review_waiting, run_one
+from decomposer.tui.safe import label, literal
 
 MAX_LISTED_OUTPUT = 400  # characters of a failed command's output shown in the dialog
 

@@ -6,10 +6,10 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...findings import ERROR, Finding
-from ..messages import FocusField
-from ..safe import label
-from .settled_list import SettledOptionList
+from decomposer.check.findings import ERROR, Finding
+from decomposer.tui.messages import FocusField
+from decomposer.tui.safe import label
+from decomposer.tui.widgets.settled_list import SettledOptionList
 
 # Rendering thousands of options for a broken 500-subtask plan would cost more than it
 # tells; the header has the full counts.

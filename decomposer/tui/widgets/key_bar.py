@@ -14,7 +14,7 @@ from textual.app import RenderResult
 from textual.content import Content
 from textual.widget import Widget
 
-from ..safe import label
+from decomposer.tui.safe import label
 
 KEY_STYLE = "bold $footer-key-foreground"
 DESCRIPTION_STYLE = "$footer-description-foreground"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from ..safe import label
+from decomposer.tui.safe import label
 
 
 class PlanHeader(Static):

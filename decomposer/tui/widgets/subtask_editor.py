@@ -18,12 +18,12 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
 
-from .choice import Choice
+from decomposer.tui.widgets.choice import Choice
 
-from ...findings import value_at
-from ...resources import plan_schema
-from ...trackers.entries import entries
-from ..safe import field_text, label
+from decomposer.plan.pointers import value_at
+from decomposer.resources import plan_schema
+from decomposer.trackers.entries import entries
+from decomposer.tui.safe import field_text, label
 
 def _schema_enums() -> dict[str, list[str]]:
     """The values each choice field offers, read from the contract."""

@@ -9,9 +9,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets.option_list import Option
 
-from ...graph import dependency_order
-from ..safe import label
-from .settled_list import SettledOptionList
+from decomposer.plan.graph import dependency_order
+from decomposer.tui.safe import label
+from decomposer.tui.widgets.settled_list import SettledOptionList
 
 AUTONOMY_SHORT = {"propose": "prop", "gated": "gate", "autonomous": "auto"}
 BADGES = {

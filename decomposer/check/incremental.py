@@ -1,0 +1,183 @@
+"""Validate a plan again after an edit, re-checking only the subtasks that changed.
+
+``IncrementalValidator().validate(plan)`` returns exactly what
+``decomposer.check.validate.validate_plan(plan)`` returns (the same findings in the same order,
+the same readiness), for every plan. It relies on the copy-on-write discipline of
+``decomposer.editing.document.PlanDocument``: a subtask that was not edited is the same object
+as in the previous revision, and no object is ever changed in place. So the findings
+that depend on one subtask alone (its schema errors, the per-subtask semantic checks,
+the lint) are cached per subtask object and reused while that object is unchanged.
+
+What relates subtasks to each other (duplicate ids, unknown dependencies, cycles) is
+checked again whenever a position, an id or a ``depends_on`` changed, and the plan's own
+fields on every call; both are cheap. A subtask that moved keeps its findings,
+re-pointed at its new position.
+
+Mutating a plan in place between two calls breaks the cache (the object is the same, so
+it is not re-checked): treat validated plans as immutable, or use a new validator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from decomposer.check import semantic as checks, lint, schema
+from decomposer.check.findings import Finding, sort_findings
+from decomposer.plan.pointers import pointer
+from decomposer.plan.graph import subtask_items
+from decomposer.check.validate import Report, duplicate_key_findings, readiness, validate_plan
+
+# A subtask that passes the schema; it stands in for the real ones when the plan's own
+# fields are checked, so their errors are not reported twice. Never mutated.
+_STAND_IN_SUBTASK = {
+    "id": "S1",
+    "title": "Stand-in",
+    "goal": "g",
+    "input_state": {"summary": "s", "preconditions": ["p"]},
+    "acceptance": [{"statement": "s", "verify": {"method": "review"}}],
+    "pause_boundaries": [{"trigger": "t", "action": "stop"}],
+    "autonomy": "propose",
+    "risk": {"stakes": "high", "verification_cost": "expensive", "reversible": True},
+}
+# The fields a plan needs around one subtask to be checked alone.
+_WRAPPER = {"version": 1, "id": "x", "title": "x", "task": "x"}
+_AT_FIRST_SUBTASK = re.compile(r"^/subtasks/0(?=/|$)")
+
+
+class _Entry:
+    """The cached findings of one subtask object at one position."""
+
+    __slots__ = ("subtask", "index", "schema", "checks", "lint")
+
+    def __init__(self, subtask: Any, index: int, schema: list[Finding], checks: list[Finding], lint: list[Finding]):
+        self.subtask = subtask  # held so its id() cannot be reused by another object
+        self.index = index
+        self.schema = schema
+        self.checks = checks
+        self.lint = lint
+
+    def at(self, index: int) -> _Entry:
+        """The same findings for the subtask at position ``index``."""
+        if index == self.index:
+            return self
+        prefix = pointer("subtasks", index)
+        cut = len(pointer("subtasks", self.index))
+
+        def moved(findings: list[Finding]) -> list[Finding]:
+            return [replace(f, path=prefix + f.path[cut:]) for f in findings]
+
+        return _Entry(self.subtask, index, moved(self.schema), moved(self.checks), moved(self.lint))
+
+
+class _NeedsFullValidation(Exception):
+    """A per-subtask result that cannot be placed in the whole plan (the schema
+    validators disagreed): fall back to ``validate_plan``."""
+
+
+class IncrementalValidator:
+    """Keeps the findings of each subtask between calls. Not thread-safe: use one per
+    thread, or a lock (the TUI validates in a worker thread under a lock)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[int, _Entry] = {}
+        # The cross-subtask findings and what they were computed from: every subtask's
+        # position, id and depends_on (compared by ==, so an equal copy also matches).
+        self._graph_key: tuple | None = None
+        self._graph_findings: list[Finding] = []
+        self.rechecked = 0  # subtasks checked afresh by the last call (for tests and benchmarks)
+
+    def validate(self, plan: Any, duplicate_keys: list[tuple[str, str]] = ()) -> Report:
+        """The same ``Report`` as ``validate_plan(plan, duplicate_keys)``."""
+        if not isinstance(plan, dict):
+            self._cache, self._graph_key = {}, None
+            return validate_plan(plan, duplicate_keys)
+        try:
+            return self._validate(plan, duplicate_keys)
+        except _NeedsFullValidation:
+            self._cache, self._graph_key = {}, None
+            return validate_plan(plan, duplicate_keys)
+
+    def _validate(self, plan: dict, duplicate_keys) -> Report:
+        subtasks = plan.get("subtasks")
+        subtasks = subtasks if isinstance(subtasks, list) else []
+        cache, previous = {}, self._cache
+        entries: list[_Entry] = []
+        self.rechecked = 0
+        for index, subtask in enumerate(subtasks):
+            entry = previous.get(id(subtask))
+            if entry is None or entry.subtask is not subtask:
+                entry = self._check(subtask, index)
+                self.rechecked += 1
+            else:
+                entry = entry.at(index)
+            # The same object may stand at two positions; either entry serves both.
+            cache[id(subtask)] = entry
+            entries.append(entry)
+        self._cache = cache  # drops subtasks that are gone
+
+        # The order validate_plan builds its list in; sorting is stable, so findings that
+        # tie on (position, severity, path, rule) keep this order there and here.
+        findings = _plan_schema_findings(plan)
+        for entry in entries:
+            findings += entry.schema
+        findings += duplicate_key_findings(plan, duplicate_keys)
+        findings += self._across_subtasks(plan)
+        for entry in entries:
+            findings += entry.checks
+        findings += lint.lint_plan_fields(plan)
+        for entry in entries:
+            findings += entry.lint
+        findings = sort_findings(findings)
+        return Report(findings, readiness(plan, findings))
+
+    def _across_subtasks(self, plan: dict) -> list[Finding]:
+        """Duplicate ids, unknown dependencies and cycles, which depend only on the
+        positions, ids and depends_on of the subtasks: reused while those are equal."""
+        items = subtask_items(plan)
+        key = tuple((i, sid, subtask.get("depends_on")) for i, subtask, sid in items)
+        if key != self._graph_key:
+            self._graph_key, self._graph_findings = key, checks.check_across_subtasks(items)
+        return self._graph_findings
+
+    @staticmethod
+    def _check(subtask: Any, index: int) -> _Entry:
+        if not isinstance(subtask, dict):  # only the schema has something to say
+            return _Entry(subtask, index, _subtask_schema_findings(subtask, index), [], [])
+        sid = subtask["id"] if isinstance(subtask.get("id"), str) else None
+        return _Entry(
+            subtask, index,
+            _subtask_schema_findings(subtask, index),
+            checks.check_subtask(subtask, sid, index),
+            lint.lint_subtask(subtask, index),
+        )
+
+
+def _subtask_schema_findings(subtask: Any, index: int) -> list[Finding]:
+    """The schema findings of one subtask, as the whole plan's validation words them: the
+    subtask is validated alone in a minimal plan, then re-pointed at ``index``. Schema
+    messages name fields and values, never positions, so only the pointers change."""
+    found = schema.schema_findings({**_WRAPPER, "subtasks": [subtask]})
+    prefix = pointer("subtasks", index)
+    rebased = []
+    for finding in found:
+        if not _AT_FIRST_SUBTASK.match(finding.path):
+            raise _NeedsFullValidation
+        rebased.append(replace(finding, path=prefix + finding.path[len("/subtasks/0"):]))
+    return rebased
+
+
+def _plan_schema_findings(plan: dict) -> list[Finding]:
+    """The schema findings of the plan's own fields. Each subtask is already covered, so
+    the array is checked with one valid stand-in (or left as it is when it is empty or
+    not an array: then the array itself is what is wrong)."""
+    subtasks = plan.get("subtasks")
+    if isinstance(subtasks, list) and subtasks:
+        plan = {**plan, "subtasks": [_STAND_IN_SUBTASK]}
+    found = schema.schema_findings(plan)
+    # A finding at the root can only be the validators-disagree fallback (the plan is an
+    # object, so every real error has a field in its pointer); so can one in the stand-in.
+    if any(f.path == "" or f.subtask_index is not None for f in found):
+        raise _NeedsFullValidation
+    return found

@@ -1,0 +1,197 @@
+"""The ``decomposer`` command line.
+
+Imports stay lazy: ``check`` and ``schema`` must start fast and never load the
+Anthropic SDK or Textual (a test enforces it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from decomposer import __version__
+from decomposer.cli import export_command as export_cli, import_command as import_cli  # both import only argparse until a command runs
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="decomposer",
+        description="Decompose a broad task into subtasks an agent can be trusted with, and check plans.",
+        epilog="Without a command, decomposer opens the TUI: decomposer [PLAN.json] [--task TEXT] [--model M].",
+    )
+    parser.add_argument("--version", action="version", version=f"decomposer {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="validate plans against the schema, the semantic checks and the lint",
+        description="Validate plan files. Exit 0: no errors; 1: errors (or warnings with --strict); "
+        "2: a file could not be read or is not a JSON object.",
+    )
+    check.add_argument("plans", nargs="+", metavar="PLAN", help="plan files, directories of *.json, or - for stdin")
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    decompose = commands.add_parser(
+        "decompose",
+        help="ask Claude to decompose a task into a checked plan",
+        description="Decompose TASK with Claude into a plan that passes the contract (repaired up to twice). "
+        "Exit 0: plan written; 1: written as a draft with errors; 2: usage or input error; "
+        "3: the model call failed (subtasks that arrived are saved to OUT.partial.json).",
+    )
+    decompose.add_argument("task", metavar="TASK", help="the task as text, @FILE to read it from a file, or - for stdin")
+    decompose.add_argument("--context", metavar="FILE", help="a file of constraints and repository notes for the model")
+    decompose.add_argument("--model", metavar="M", help="full model id (default: $DECOMPOSER_MODEL, the config file, claude-opus-5-5)")
+    decompose.add_argument("-o", "--output", metavar="OUT.json", help="where to write the plan (default: <plan id>.json here)")
+
+    refine = commands.add_parser(
+        "refine",
+        help="ask Claude to rewrite one subtask (split it, make criteria executable, ...)",
+        description="Replace SUBTASK_ID by Claude's refinement; other ids stay, dependencies are rewired. "
+        "Writes PLAN in place (or OUT) only when the replacement has no errors; otherwise PLAN.refined.json.",
+    )
+    refine.add_argument("plan", metavar="PLAN")
+    refine.add_argument("subtask", metavar="SUBTASK_ID")
+    refine.add_argument("instruction", metavar="INSTRUCTION", help='e.g. "split this subtask" or "make the criteria executable"')
+    refine.add_argument("--model", metavar="M")
+    refine.add_argument("-o", "--output", metavar="OUT")
+
+    review = commands.add_parser(
+        "review",
+        help="ask Claude, as a checker, for gaps in a plan (findings with rule model-review)",
+        description="Run the checks, then a separate checker prompt; print both. The plan is not changed.",
+    )
+    review.add_argument("plan", metavar="PLAN")
+    review.add_argument("--format", choices=("text", "json"), default="text")
+    review.add_argument("--model", metavar="M")
+
+    export_cli.add_parser(commands)
+    import_cli.add_parser(commands)
+    from decomposer.cli import verify_command as verify_cli  # defines the arguments only; the run imports the rest lazily
+
+    verify_cli.add_parser(commands)
+
+    commands.add_parser("schema", help="print the plan JSON Schema", description="Print the plan JSON Schema.")
+    commands.add_parser("rules", help="list the rules check applies", description="List the rules check applies.")
+    return parser
+
+
+def _check(args) -> int:
+    from decomposer.plan.loading import expand_paths
+    from decomposer.cli.report import TextRenderer, exit_code, render_json
+    from decomposer.check.validate import check_file
+    from decomposer.cli.output import use_colour
+
+    if args.plans.count("-") > 1:
+        print("decomposer check: standard input (-) can be given only once", file=sys.stderr)
+        return 2
+    results = [check_file(path) for path in expand_paths(args.plans)]
+    if args.format == "json":
+        sys.stdout.write(render_json(results))
+    else:
+        sys.stdout.write(TextRenderer(colour=use_colour(sys.stdout)).render(results))
+    return exit_code(results, args.strict)
+
+
+def _schema(_args) -> int:
+    from decomposer.resources import plan_schema_text
+
+    sys.stdout.write(plan_schema_text())
+    return 0
+
+
+def _rules(_args) -> int:
+    from decomposer.check.rules import RULES
+
+    width = max(len(rule.name) for rule in RULES)
+    for rule in RULES:
+        print(f"{rule.name:<{width}}  {rule.severity:<7}  {rule.summary}")
+    return 0
+
+
+def _claude(name: str):
+    def handler(args) -> int:
+        from decomposer.cli import model_commands as claude_cli
+
+        return getattr(claude_cli, name)(args)
+
+    return handler
+
+
+def _verify(args) -> int:
+    from decomposer.cli.verify_command import verify_command
+
+    return verify_command(args)
+
+
+SUBCOMMANDS = ("check", "decompose", "refine", "review", "export", "import", "verify", "schema", "rules")
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="decomposer",
+        description="Open the decomposer TUI: write a task, watch Claude decompose it, edit, refine, "
+        "review and export. Other commands: " + ", ".join(SUBCOMMANDS) + " (decomposer COMMAND --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"decomposer {__version__}")
+    parser.add_argument("plan", nargs="?", metavar="PLAN.json", help="the plan to open (created when missing)")
+    parser.add_argument("--task", metavar="TEXT", help="start decomposing this task right away")
+    parser.add_argument("--model", metavar="M", help="full model id for this session")
+    return parser
+
+
+def _app(args) -> int:
+    from pathlib import Path
+
+    from decomposer.claude.config import ConfigError, Settings, read_config
+    from decomposer.editing.document import PlanDocument
+    from decomposer.plan.loading import PlanLoadError
+
+    try:
+        document = PlanDocument.open(Path(args.plan)) if args.plan else PlanDocument.new()
+    except PlanLoadError as exc:
+        print(f"decomposer: cannot open {exc.path}: {exc.reason}", file=sys.stderr)
+        return 2
+    try:
+        config = read_config()  # once: the settings and the app's keymap both come from it
+        settings = Settings.resolve(model_flag=args.model, config=config)
+    except ConfigError as exc:
+        print(f"decomposer: {exc}", file=sys.stderr)
+        return 2
+    from decomposer.tui.app import DecomposerApp
+
+    DecomposerApp(document, start_task=args.task, settings=settings, config=config).run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+        # `decomposer`, `decomposer PLAN.json`, `decomposer --task "..."`: the TUI.
+        try:
+            return _app(_app_parser().parse_args(argv))
+        except KeyboardInterrupt:
+            return 130
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handlers = {"check": _check, "schema": _schema, "rules": _rules,
+                "decompose": _claude("decompose_command"), "refine": _claude("refine_command"),
+                "review": _claude("review_command"), "export": export_cli.export_command,
+                "import": import_cli.import_command, "verify": _verify}
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return handlers[args.command](args)
+    except BrokenPipeError:
+        # `decomposer check … | head` closed the pipe early: not worth a traceback.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

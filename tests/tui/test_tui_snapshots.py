@@ -1,0 +1,159 @@
+"""SVG snapshots of every screen (100x30, and the workspace at 80x24). Refresh with
+`pytest tests/test_tui_snapshots.py --snapshot-update`, then look at each SVG before
+committing it."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.plans import ROOT
+from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
+from decomposer.claude.config import Settings
+from decomposer.claude.tools import SUBMIT_SUBTASKS
+from decomposer.editing.document import PlanDocument
+from decomposer.editing.drafts import DraftStore
+from decomposer.tui.app import DecomposerApp
+from helpers.claude_replies import KEY, refined_parts
+
+EXAMPLE = "examples/db-migration.json"
+SIZE = (100, 30)
+
+
+@pytest.fixture(autouse=True)
+def quiet_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT)  # relative paths in the header stay the same on every machine
+    monkeypatch.setenv("DECOMPOSER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DECOMPOSER_CONFIG_DIR", "tests/no-config")
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "DECOMPOSER_MODEL",
+                 "TEXTUAL_THEME", "NO_COLOR", "TEXTUAL_ANIMATIONS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def app_for(path: str | None = EXAMPLE, **kwargs) -> DecomposerApp:
+    document = PlanDocument.open(ROOT / path) if path else PlanDocument.new()
+    if path:
+        document.path = type(document.path)(path)
+    kwargs.setdefault("restore_drafts", False)
+    return DecomposerApp(document, settings=Settings(), **kwargs)
+
+
+async def _settle(pilot):
+    """Wait for workers and the debounced validation; stop cursors blinking so every
+    run draws the same frame."""
+    await pilot.pause(0.3)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+    for screen in pilot.app.screen_stack:
+        for widget in screen.query("Input, TextArea"):
+            widget.cursor_blink = False
+            # Stopping the blink shows the cursor, but TextArea keeps the lines it drew
+            # in the blink's off phase (a slow machine gets there): redraw them.
+            widget.notify_style_update()
+            widget.refresh()
+    await pilot.pause()
+
+
+def test_task_screen(snap_compare):
+    async def type_task(pilot):
+        await pilot.press(*"Let users export the monthly report as CSV")
+        await _settle(pilot)
+
+    assert snap_compare(app_for(None), terminal_size=SIZE, run_before=type_task)
+
+
+def test_plan_workspace(snap_compare):
+    async def select_third(pilot):
+        await pilot.press("down", "down")
+        await _settle(pilot)
+
+    assert snap_compare(app_for(), terminal_size=SIZE, run_before=select_third)
+
+
+def test_plan_workspace_80x24_with_findings(snap_compare):
+    async def show(pilot):
+        await _settle(pilot)
+
+    assert snap_compare(app_for("examples/flawed.json"), terminal_size=(80, 24), run_before=show)
+
+
+def test_help_screen(snap_compare):
+    async def help_(pilot):
+        await pilot.press("f1")
+        await _settle(pilot)
+
+    assert snap_compare(app_for(), terminal_size=SIZE, run_before=help_)
+
+
+def test_review_mode(snap_compare):
+    async def review(pilot):
+        await pilot.press("f8")
+        await _settle(pilot)
+
+    assert snap_compare(app_for(), terminal_size=SIZE, run_before=review)
+
+
+def test_export_dialog_blocked(snap_compare):
+    async def export(pilot):
+        await _settle(pilot)
+        await pilot.press("ctrl+t")
+        await _settle(pilot)
+
+    assert snap_compare(app_for("examples/flawed.json"), terminal_size=SIZE, run_before=export)
+
+
+def test_open_dialog_with_an_error(snap_compare):
+    async def open_(pilot):
+        await _settle(pilot)
+        await pilot.press("ctrl+o")
+        await _settle(pilot)
+        # typed as a user types it: a value set in code leaves the box's selection and
+        # scroll to timing, and the frame differed between machines
+        await pilot.press(*"tests/peers/README.md", "enter")  # not a plan or task file
+        await pilot.app.workers.wait_for_complete()
+        await _settle(pilot)
+
+    assert snap_compare(app_for(), terminal_size=SIZE, run_before=open_)
+
+
+def test_verify_dialog_lists_commands_before_running(snap_compare):
+    async def verify(pilot):
+        await _settle(pilot)
+        await pilot.press("f6", "a")  # the whole plan
+        await _settle(pilot)
+
+    assert snap_compare(app_for(), terminal_size=SIZE, run_before=verify)
+
+
+def test_restore_draft_dialog(snap_compare, tmp_path):
+    import json
+    from pathlib import Path
+
+    plan = PlanDocument.open(ROOT / EXAMPLE).plan
+    draft = DraftStore().save(DraftStore().key_for(ROOT / EXAMPLE), {**plan, "title": "Draft title"}, ROOT / EXAMPLE)
+    assert DraftStore().key_for(ROOT / EXAMPLE) == DraftStore().key_for(Path(EXAMPLE))
+    record = json.loads(draft.read_text())
+    draft.write_text(json.dumps({**record, "saved_at": "2026-11-23T09:30:00.000000Z"}))
+
+    async def wait(pilot):
+        await _settle(pilot)
+
+    app = DecomposerApp(PlanDocument.open(Path(EXAMPLE)), settings=Settings())  # relative: same on every machine
+    assert snap_compare(app, terminal_size=SIZE, run_before=wait)
+
+
+def test_refine_dialog_with_diff(snap_compare, monkeypatch):
+    fake = FakeMessagesAPI([ToolReply(SUBMIT_SUBTASKS, {"subtasks": refined_parts(), "note": "header and rows apart"},
+                                      input_tokens=3000, output_tokens=900)])
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+
+        async def refine(pilot):
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            await pilot.press("enter")
+            await _settle(pilot)
+            await pilot.pause(0.5)
+            await pilot.app.workers.wait_for_complete()
+
+        assert snap_compare(app_for("tests/fixtures/clean-plan.json"), terminal_size=SIZE, run_before=refine)
