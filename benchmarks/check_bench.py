@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from figures import Figure, to_json  # noqa: E402
 
 from decomposer.check.lint import lexicon  # noqa: E402
+from decomposer.check.validate import check_file, validate_plan  # noqa: E402
 from decomposer.plan.loading import load_plan  # noqa: E402
 from decomposer.resources import plan_schema  # noqa: E402
-from decomposer.check.validate import check_file, validate_plan  # noqa: E402
 
 AREAS = ["billing", "search", "auth", "exports", "orders", "reports", "webhooks", "admin"]
 
@@ -56,8 +56,13 @@ def make_subtask(n: int) -> dict:
         "acceptance": [
             {
                 "statement": f"GET /{area}/{n} returns 200 with at most {n % 50 + 1} items",
-                "verify": {"method": "command", "command": f"pytest -q tests/{area}/test_handler_{n}.py",
-                           "expect_exit": 0, "expect_output": "[0-9]+ passed", "timeout_s": 300},
+                "verify": {
+                    "method": "command",
+                    "command": f"pytest -q tests/{area}/test_handler_{n}.py",
+                    "expect_exit": 0,
+                    "expect_output": "[0-9]+ passed",
+                    "timeout_s": 300,
+                },
             },
             {
                 "statement": f"The {area} owner accepts the response shape of handler {n}",
@@ -66,8 +71,11 @@ def make_subtask(n: int) -> dict:
         ],
         "pause_boundaries": [
             {"trigger": f"If the diff touches files outside src/{area}/ and tests/{area}/", "action": "stop"},
-            {"trigger": "When about to push to a remote branch", "action": "confirm",
-             "question": f"Push handler {n} now?"},
+            {
+                "trigger": "When about to push to a remote branch",
+                "action": "confirm",
+                "question": f"Push handler {n} now?",
+            },
         ],
         "autonomy": "gated" if n % 3 else "autonomous",
         "risk": {"stakes": "low", "verification_cost": "cheap", "reversible": n % 5 != 0},
@@ -138,19 +146,22 @@ def main(argv: list[str] | None = None) -> int:
             # Hold no parsed plan while timing whole files: a live 10,000-subtask plan
             # makes every garbage collection slower, which a fresh `check` does not pay.
             del result
-            floor = median_of(repeat, lambda: json.loads(path.read_bytes()))
-            plain = median_of(repeat, lambda: jsonschema_validate(path))
-            load = median_of(repeat, lambda: load_plan(str(path)))
-            total = median_of(repeat, lambda: check_file(str(path)))
+            floor = median_of(repeat, lambda path=path: json.loads(path.read_bytes()))
+            plain = median_of(repeat, lambda path=path: jsonschema_validate(path))
+            load = median_of(repeat, lambda path=path: load_plan(str(path)))
+            total = median_of(repeat, lambda path=path: check_file(str(path)))
             plan = load_plan(str(path)).plan
-            validate = median_of(repeat, lambda: validate_plan(plan))
+            validate = median_of(repeat, lambda plan=plan: validate_plan(plan))
             del plan
-            wall = median_of(repeat, lambda: subprocess.run(
-                [sys.executable, "-m", "decomposer", "check", str(path)], check=True, capture_output=True, cwd=ROOT))
+            wall = median_of(
+                repeat,
+                lambda path=path: subprocess.run(
+                    [sys.executable, "-m", "decomposer", "check", str(path)], check=True, capture_output=True, cwd=ROOT
+                ),
+            )
             rows.append((size, path.stat().st_size / 1e6, floor, plain, load, validate, total, wall))
 
-    note = (f"median of {repeat}; check_file also runs the semantic checks and the lint, "
-            "jsonschema only the schema")
+    note = f"median of {repeat}; check_file also runs the semantic checks and the lint, jsonschema only the schema"
     if args.json:
         figures = []
         for size, _mb, _floor, plain, _load, _validate, total, wall in rows:
@@ -163,13 +174,19 @@ def main(argv: list[str] | None = None) -> int:
         print(to_json("check", figures, note))
         return 0
     print(f"python {sys.version.split()[0]}, median of {repeat} runs, seconds")
-    print(f"{'subtasks':>9} {'file MB':>8} {'json.loads':>11} {'jsonschema':>11} {'load':>8} {'validate':>9} "
-          f"{'check_file':>11} {'x jsonschema':>13} {'x floor':>8} {'cli wall':>9}")
+    print(
+        f"{'subtasks':>9} {'file MB':>8} {'json.loads':>11} {'jsonschema':>11} {'load':>8} {'validate':>9} "
+        f"{'check_file':>11} {'x jsonschema':>13} {'x floor':>8} {'cli wall':>9}"
+    )
     for size, megabytes, floor, plain, load, validate, total, wall in rows:
-        print(f"{size:>9,} {megabytes:>8.1f} {floor:>11.3f} {plain:>11.3f} {load:>8.3f} {validate:>9.3f} "
-              f"{total:>11.3f} {total / plain:>13.2f} {total / floor:>8.1f} {wall:>9.3f}")
-    print("check_file = load + schema (jsonschema-rs) + semantic checks + lint; "
-          "jsonschema = json.loads + Draft 2020-12 iter_errors, schema only")
+        print(
+            f"{size:>9,} {megabytes:>8.1f} {floor:>11.3f} {plain:>11.3f} {load:>8.3f} {validate:>9.3f} "
+            f"{total:>11.3f} {total / plain:>13.2f} {total / floor:>8.1f} {wall:>9.3f}"
+        )
+    print(
+        "check_file = load + schema (jsonschema-rs) + semantic checks + lint; "
+        "jsonschema = json.loads + Draft 2020-12 iter_errors, schema only"
+    )
     return 0
 
 

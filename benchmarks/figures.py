@@ -27,11 +27,15 @@ class Figure:
 def to_json(benchmark: str, figures: list[Figure], note: str = "") -> str:
     """One line of JSON; raises ValueError for a figure that is not a finite number."""
     for figure in figures:
-        if isinstance(figure.value, bool) or not isinstance(figure.value, (int, float)) \
-                or not math.isfinite(figure.value):
+        if (
+            isinstance(figure.value, bool)
+            or not isinstance(figure.value, (int, float))
+            or not math.isfinite(figure.value)
+        ):
             raise ValueError(f"figure {figure.name!r} is not a finite number: {figure.value!r}")
-    return json.dumps({"benchmark": benchmark, "note": note, "figures": [asdict(f) for f in figures]},
-                      ensure_ascii=False)
+    return json.dumps(
+        {"benchmark": benchmark, "note": note, "figures": [asdict(f) for f in figures]}, ensure_ascii=False
+    )
 
 
 def parse(line: str) -> dict:
@@ -40,8 +44,11 @@ def parse(line: str) -> dict:
         document = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("benchmark"), str) \
-            or not isinstance(document.get("note"), str):
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("benchmark"), str)
+        or not isinstance(document.get("note"), str)
+    ):
         raise ValueError('not a figures document (needs "benchmark", "note" and "figures")')
     figures = document.get("figures")
     if not isinstance(figures, list) or not figures:
@@ -52,7 +59,10 @@ def parse(line: str) -> dict:
         value = figure["value"]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"figure {str(figure['name'])[:80]!r} has no finite value")
-        if not isinstance(figure["name"], str) or not isinstance(figure["unit"], str) \
-                or not isinstance(figure["aim"], (str, type(None))):
+        if (
+            not isinstance(figure["name"], str)
+            or not isinstance(figure["unit"], str)
+            or not isinstance(figure["aim"], (str, type(None)))
+        ):
             raise ValueError(f"figure {str(figure['name'])[:80]!r}: name and unit are text, aim is text or null")
     return document

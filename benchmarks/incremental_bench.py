@@ -26,8 +26,8 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from check_bench import make_plan  # noqa: E402
 from figures import Figure, to_json  # noqa: E402
 
-from decomposer.editing.document import PlanDocument  # noqa: E402
 from decomposer.check.incremental import IncrementalValidator  # noqa: E402
 from decomposer.check.validate import validate_plan  # noqa: E402
+from decomposer.editing.document import PlanDocument  # noqa: E402
 
 INCREMENTAL_AIM = "< 10 ms"
 
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         def prepare(i: int) -> dict:
             document.set_field(("subtasks", middle, *(field or ("title",))), value(i))
             return document.plan
+
         return prepare
 
     def move(i: int) -> dict:
@@ -85,21 +86,34 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = [
         ("full validate_plan", median_ms(args.repeat, lambda i: document.plan, validate_plan)),
-        ("incremental, one edit",
-         median_ms(args.repeat, edit(lambda i: f"Add the handler, take {i}"), validator.validate)),
-        ("incremental, edit + finding",
-         median_ms(args.repeat, edit(lambda i: f"The handler is fast and robust, take {i}", "acceptance", 0, "statement"),
-                   validator.validate)),
-        ("incremental, broken edit",
-         median_ms(args.repeat, edit(lambda i: "" if i % 2 == 0 else "A goal.", "goal"), validator.validate)),
+        (
+            "incremental, one edit",
+            median_ms(args.repeat, edit(lambda i: f"Add the handler, take {i}"), validator.validate),
+        ),
+        (
+            "incremental, edit + finding",
+            median_ms(
+                args.repeat,
+                edit(lambda i: f"The handler is fast and robust, take {i}", "acceptance", 0, "statement"),
+                validator.validate,
+            ),
+        ),
+        (
+            "incremental, broken edit",
+            median_ms(args.repeat, edit(lambda i: "" if i % 2 == 0 else "A goal.", "goal"), validator.validate),
+        ),
         ("incremental, move", median_ms(args.repeat, move, validator.validate)),
         ("incremental, no change", median_ms(args.repeat, lambda i: document.plan, validator.validate)),
     ]
     assert validator.validate(document.plan).findings == validate_plan(document.plan).findings
     if args.json:
-        print(to_json("incremental", [
-            Figure(name, ms, "ms", None if name.startswith("full") else INCREMENTAL_AIM) for name, ms in rows
-        ], f"{args.size} subtasks, median of {args.repeat}"))
+        print(
+            to_json(
+                "incremental",
+                [Figure(name, ms, "ms", None if name.startswith("full") else INCREMENTAL_AIM) for name, ms in rows],
+                f"{args.size} subtasks, median of {args.repeat}",
+            )
+        )
         return 0
     print(f"plan: {args.size} subtasks, {len(first.findings)} findings; median of {args.repeat} runs")
     width = max(len(name) for name, _ in rows)

@@ -40,7 +40,7 @@ from check_bench import make_plan  # noqa: E402
 from figures import Figure, to_json  # noqa: E402
 
 # Run in the child as `python -c PROBE STEP FILE`; prints peak RSS in bytes.
-PROBE = r'''
+PROBE = r"""
 import sys
 step, path = sys.argv[1], sys.argv[2]
 if step == "import validate":
@@ -68,14 +68,15 @@ except OSError:  # not Linux: ru_maxrss (bytes on macOS, KiB elsewhere)
     import resource
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(peak if sys.platform == "darwin" else peak * 1024)
-'''
+"""
 
 STEPS = ("baseline", "import validate", "json.loads", "load_plan", "open (document)", "check_file")
 
 
 def peak_rss_mb(step: str, path: Path) -> float:
-    out = subprocess.run([sys.executable, "-c", PROBE, step, str(path)], capture_output=True, text=True,
-                         cwd=ROOT, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, step, str(path)], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
         raise SystemExit(f"memory step {step!r} failed: {last}")
@@ -104,11 +105,18 @@ def main(argv: list[str] | None = None) -> int:
 
     baseline = peaks["baseline"]
     if args.json:
-        print(to_json("memory", [Figure(f"peak RSS, {step}", mb, "MB") for step, mb in peaks.items()],
-                      f"{size:,}-subtask plan ({file_mb:.1f} MB file), fresh process per step, median of {repeat}"))
+        print(
+            to_json(
+                "memory",
+                [Figure(f"peak RSS, {step}", mb, "MB") for step, mb in peaks.items()],
+                f"{size:,}-subtask plan ({file_mb:.1f} MB file), fresh process per step, median of {repeat}",
+            )
+        )
         return 0
-    print(f"python {sys.version.split()[0]}; {size:,}-subtask plan, {file_mb:.1f} MB file; "
-          f"peak RSS of a fresh process per step, median of {repeat}")
+    print(
+        f"python {sys.version.split()[0]}; {size:,}-subtask plan, {file_mb:.1f} MB file; "
+        f"peak RSS of a fresh process per step, median of {repeat}"
+    )
     width = max(len(step) for step in STEPS)
     for step, mb in peaks.items():
         extra = "" if step == "baseline" else f"  (+{mb - baseline:6.1f} MB over baseline)"

@@ -47,7 +47,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from helpers.fakeapi import FakeMessagesAPI, ToolReply  # noqa: E402
 from figures import Figure, to_json  # noqa: E402
 
 from decomposer.claude.config import Settings  # noqa: E402
@@ -55,6 +54,7 @@ from decomposer.claude.engine import OK, Engine  # noqa: E402
 from decomposer.claude.prompts import plan_json  # noqa: E402
 from decomposer.claude.stream import CHARS_PER_TOKEN  # noqa: E402
 from decomposer.claude.tools import SUBMIT_PLAN, SUBMIT_REVIEW, SUBMIT_SUBTASKS  # noqa: E402
+from helpers.fakeapi import FakeMessagesAPI, ToolReply  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "db-migration.json"
 REFINED = "S3"
@@ -144,12 +144,16 @@ def requests_of(plan: dict) -> list[Request]:
 
     fake, outcome = capture([ToolReply(SUBMIT_PLAN, broken), ToolReply(SUBMIT_PLAN, reply)], decompose)
     assert outcome.status == OK and outcome.repair_rounds == 1, outcome.failure
-    found = [measure("decompose", fake.requests[0].body, fake.body_bytes[0]),
-             measure("repair", fake.requests[1].body, fake.body_bytes[1])]
+    found = [
+        measure("decompose", fake.requests[0].body, fake.body_bytes[0]),
+        measure("repair", fake.requests[1].body, fake.body_bytes[1]),
+    ]
 
     part = next(s for s in plan["subtasks"] if s["id"] == REFINED)
-    fake, outcome = capture([ToolReply(SUBMIT_SUBTASKS, {"subtasks": [part], "note": "unchanged"})],
-                            lambda engine: engine.refine(plan, REFINED, INSTRUCTION))
+    fake, outcome = capture(
+        [ToolReply(SUBMIT_SUBTASKS, {"subtasks": [part], "note": "unchanged"})],
+        lambda engine: engine.refine(plan, REFINED, INSTRUCTION),
+    )
     assert outcome.status == OK, outcome.failure
     found.append(measure("refine", fake.requests[0].body, fake.body_bytes[0]))
 
@@ -193,21 +197,33 @@ def main(argv: list[str] | None = None) -> int:
         print(to_json("prompt", figures, f"{EXAMPLE.name} ({len(plan['subtasks'])} subtasks); {estimate}"))
         return 0
 
-    print(f"requests as the engine sends them for {EXAMPLE.name} ({len(plan['subtasks'])} subtasks); "
-          f"{estimate} (range at {SPARSE:.0f} to {DENSE:.0f})")
-    print(f"static prefix, the same on every call: tools {prefix.tools_chars:,} + system {prefix.system_chars:,} "
-          f"= {prefix.prefix_chars:,} characters, ~{tokens(prefix.prefix_chars):,} tokens "
-          f"({tokens(prefix.prefix_chars, SPARSE):,}-{tokens(prefix.prefix_chars, DENSE):,})")
-    print(f"{'request':<10} {'body bytes':>11} {'characters':>11} {'~tokens':>8} {'range':>13} "
-          f"{'messages':>9} {'cacheable':>10}")
+    print(
+        f"requests as the engine sends them for {EXAMPLE.name} ({len(plan['subtasks'])} subtasks); "
+        f"{estimate} (range at {SPARSE:.0f} to {DENSE:.0f})"
+    )
+    print(
+        f"static prefix, the same on every call: tools {prefix.tools_chars:,} + system {prefix.system_chars:,} "
+        f"= {prefix.prefix_chars:,} characters, ~{tokens(prefix.prefix_chars):,} tokens "
+        f"({tokens(prefix.prefix_chars, SPARSE):,}-{tokens(prefix.prefix_chars, DENSE):,})"
+    )
+    print(
+        f"{'request':<10} {'body bytes':>11} {'characters':>11} {'~tokens':>8} {'range':>13} "
+        f"{'messages':>9} {'cacheable':>10}"
+    )
     for r in found:
         spread = f"{tokens(r.chars, SPARSE):,}-{tokens(r.chars, DENSE):,}"
-        print(f"{r.name:<10} {r.body_bytes:>11,} {r.chars:>11,} {tokens(r.chars):>8,} {spread:>13} "
-              f"{r.messages_chars:>9,} {r.cacheable:>10.0%}")
-    print(f"each subtask of a plan adds ~{tokens(per_subtask):,} tokens to refine and review requests "
-          f"({per_subtask:,.0f} characters of JSON)")
-    print("cacheable = tools + system / whole request; the breakpoint sits on the system prompt, so "
-          "the repair call's earlier turns are sent uncached")
+        print(
+            f"{r.name:<10} {r.body_bytes:>11,} {r.chars:>11,} {tokens(r.chars):>8,} {spread:>13} "
+            f"{r.messages_chars:>9,} {r.cacheable:>10.0%}"
+        )
+    print(
+        f"each subtask of a plan adds ~{tokens(per_subtask):,} tokens to refine and review requests "
+        f"({per_subtask:,.0f} characters of JSON)"
+    )
+    print(
+        "cacheable = tools + system / whole request; the breakpoint sits on the system prompt, so "
+        "the repair call's earlier turns are sent uncached"
+    )
     return 0
 
 

@@ -90,8 +90,9 @@ def rows(outcomes: list[Outcome]) -> list[Row]:
             table.append((outcome.name, "FAILED: " + (outcome.error or ""), "", "", ""))
             continue
         for figure in outcome.document["figures"]:
-            table.append((outcome.name, figure["name"], format_number(figure["value"]), figure["unit"],
-                          figure["aim"] or ""))
+            table.append(
+                (outcome.name, figure["name"], format_number(figure["value"]), figure["unit"], figure["aim"] or "")
+            )
     return table
 
 
@@ -107,8 +108,9 @@ def render(table: list[Row], markdown: bool) -> str:
     widths = [max(len(row[i]) for row in [header, *table]) for i in range(5)]
     lines = []
     for name, figure, number, unit, aim in [header, *table]:
-        lines.append(f"{name:<{widths[0]}}  {figure:<{widths[1]}}  {number:>{widths[2]}} {unit:<{widths[3]}}  "
-                     f"{aim}".rstrip())
+        lines.append(
+            f"{name:<{widths[0]}}  {figure:<{widths[1]}}  {number:>{widths[2]}} {unit:<{widths[3]}}  {aim}".rstrip()
+        )
     return "\n".join(lines)
 
 

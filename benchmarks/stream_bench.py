@@ -25,14 +25,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from helpers.fakeapi import FakeMessagesAPI, ToolReply, split_awkwardly  # noqa: E402
 from figures import Figure, to_json  # noqa: E402
-from helpers.claude_replies import twelve_subtasks  # noqa: E402
 
 from decomposer.claude.config import Settings  # noqa: E402
 from decomposer.claude.engine import Engine, SubtaskReady  # noqa: E402
 from decomposer.claude.stream import CHARS_PER_TOKEN  # noqa: E402
 from decomposer.claude.tools import SUBMIT_PLAN  # noqa: E402
+from helpers.claude_replies import twelve_subtasks  # noqa: E402
+from helpers.fakeapi import FakeMessagesAPI, ToolReply, split_awkwardly  # noqa: E402
 
 SUBTASKS = 12
 FIRST_SUBTASK_AIM = 0.15  # fraction of the stream
@@ -50,8 +50,11 @@ async def first_subtask_fraction(rate: float) -> tuple[float, float, int]:
     delay = tokens / rate / deltas  # seconds between deltas for a steady token rate
     fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, data, delay=delay)])
     marks: list[float] = []
-    engine = Engine(fake.client(max_retries=0), Settings(),
-                    on_event=lambda e: marks.append(time.perf_counter()) if isinstance(e, SubtaskReady) else None)
+    engine = Engine(
+        fake.client(max_retries=0),
+        Settings(),
+        on_event=lambda e: marks.append(time.perf_counter()) if isinstance(e, SubtaskReady) else None,
+    )
     start = time.perf_counter()
     outcome = await engine.decompose("Export the monthly report as CSV.")
     total = time.perf_counter() - start
@@ -62,8 +65,9 @@ async def first_subtask_fraction(rate: float) -> tuple[float, float, int]:
 async def raw_sdk_pass(fake: FakeMessagesAPI) -> float:
     client = fake.client(max_retries=0)
     start = time.perf_counter()
-    stream = await client.messages.create(model="claude-opus-5-5", max_tokens=16000, stream=True,
-                                          messages=[{"role": "user", "content": "x"}])
+    stream = await client.messages.create(
+        model="claude-opus-5-5", max_tokens=16000, stream=True, messages=[{"role": "user", "content": "x"}]
+    )
     async for _ in stream:
         pass
     return time.perf_counter() - start
@@ -111,19 +115,29 @@ def main(argv: list[str] | None = None) -> int:
     per_token_raw = raw / tokens2 * 1e6
     per_token_ours = ours / tokens2 * 1e6
     if args.json:
-        print(to_json("stream", [
-            Figure("first subtask, fraction of the stream", fraction, "", f"<= {FIRST_SUBTASK_AIM}"),
-            Figure("client time per token, SDK raw events", per_token_raw, "µs"),
-            Figure("client time per token, engine", per_token_ours, "µs"),
-            Figure("client overhead per token", per_token_ours - per_token_raw, "µs"),
-        ], f"{SUBTASKS} subtasks at {rate:.0f} tokens/s, median of {repeat}; per token: no delay, median of {runs}"))
+        print(
+            to_json(
+                "stream",
+                [
+                    Figure("first subtask, fraction of the stream", fraction, "", f"<= {FIRST_SUBTASK_AIM}"),
+                    Figure("client time per token, SDK raw events", per_token_raw, "µs"),
+                    Figure("client time per token, engine", per_token_ours, "µs"),
+                    Figure("client overhead per token", per_token_ours - per_token_raw, "µs"),
+                ],
+                f"{SUBTASKS} subtasks at {rate:.0f} tokens/s, median of {repeat}; per token: no delay, median of {runs}",
+            )
+        )
         return 0
     print(f"python {sys.version.split()[0]}; plan of {SUBTASKS} subtasks, ~{tokens:,} output tokens, {deltas:,} deltas")
-    print(f"first subtask event at {fraction:.3f} of the stream ({fraction * total:.2f} s of {total:.2f} s "
-          f"at {rate:.0f} tokens/s, median of {repeat}; aim <= {FIRST_SUBTASK_AIM})")
-    print(f"client time per token, no delay, median of {runs}: SDK raw events {per_token_raw:.1f} µs, "
-          f"engine (events + scanner + validation + prompt) {per_token_ours:.1f} µs, "
-          f"overhead {per_token_ours - per_token_raw:.1f} µs/token")
+    print(
+        f"first subtask event at {fraction:.3f} of the stream ({fraction * total:.2f} s of {total:.2f} s "
+        f"at {rate:.0f} tokens/s, median of {repeat}; aim <= {FIRST_SUBTASK_AIM})"
+    )
+    print(
+        f"client time per token, no delay, median of {runs}: SDK raw events {per_token_raw:.1f} µs, "
+        f"engine (events + scanner + validation + prompt) {per_token_ours:.1f} µs, "
+        f"overhead {per_token_ours - per_token_raw:.1f} µs/token"
+    )
     return 0
 
 

@@ -39,7 +39,7 @@ RUNS = 11
 SUBTASKS = 500
 UNBOUND_KEY = "f11"  # no binding anywhere in the app: the press does nothing
 
-FIRST_PAINT = r'''
+FIRST_PAINT = r"""
 import sys, time
 from textual.app import App
 MODE = sys.argv[1]
@@ -72,7 +72,7 @@ else:
             return type(screen).__name__ in ("TaskScreen", "PlanScreen")
     document = PlanDocument.open(sys.argv[2]) if len(sys.argv) > 2 else PlanDocument.new()
     Timed(document, restore_drafts=False).run(headless=True)
-'''
+"""
 
 
 def big_plan() -> dict:
@@ -95,8 +95,14 @@ def first_paint(mode: str, *extra: str) -> float:
     env.pop("ANTHROPIC_API_KEY", None)
     env.pop("ANTHROPIC_BASE_URL", None)
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", FIRST_PAINT, mode, *extra], capture_output=True, text=True,
-                         env=env, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT, mode, *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     return float(out.stdout.strip().splitlines()[-1]) - start
 
 
@@ -198,20 +204,26 @@ def main() -> None:
     if "--json" in sys.argv[1:]:  # the same figures as one line, for run_all.py
         from figures import Figure, to_json
 
-        print(to_json("tui", [
-            Figure("first paint, minimal Textual app", minimal, "s"),
-            Figure("first paint, decomposer (new plan)", ours, "s"),
-            Figure("first paint, decomposer / minimal (per run)", ratio, "x", "<= 1.5x"),
-            Figure(f"first paint, decomposer ({SUBTASKS} subtasks)", ours_big, "s"),
-            Figure(f"open {SUBTASKS}-subtask plan to validated", keys["opened"], "s"),
-            Figure("keypress: move one row, app's own CPU", move_net * 1000, "ms", "< 50 ms"),
-            Figure("keypress: type in a field, app's own CPU", type_net * 1000, "ms", "< 50 ms"),
-            Figure("keypress: move one row, CPU incl. Pilot", keys["move"] * 1000, "ms"),
-            Figure("keypress: type in a field, CPU incl. Pilot", keys["type"] * 1000, "ms"),
-            Figure("Pilot's own cost on the same screen: move / type", keys["move_floor"] * 1000, "ms"),
-            Figure("keypress floor, trivial app: move (CPU)", floor_move * 1000, "ms"),
-            Figure("keypress floor, trivial app: type (CPU)", floor_type * 1000, "ms"),
-        ], f"median of {RUNS} runs (first paint), {SUBTASKS}-subtask plan"))
+        print(
+            to_json(
+                "tui",
+                [
+                    Figure("first paint, minimal Textual app", minimal, "s"),
+                    Figure("first paint, decomposer (new plan)", ours, "s"),
+                    Figure("first paint, decomposer / minimal (per run)", ratio, "x", "<= 1.5x"),
+                    Figure(f"first paint, decomposer ({SUBTASKS} subtasks)", ours_big, "s"),
+                    Figure(f"open {SUBTASKS}-subtask plan to validated", keys["opened"], "s"),
+                    Figure("keypress: move one row, app's own CPU", move_net * 1000, "ms", "< 50 ms"),
+                    Figure("keypress: type in a field, app's own CPU", type_net * 1000, "ms", "< 50 ms"),
+                    Figure("keypress: move one row, CPU incl. Pilot", keys["move"] * 1000, "ms"),
+                    Figure("keypress: type in a field, CPU incl. Pilot", keys["type"] * 1000, "ms"),
+                    Figure("Pilot's own cost on the same screen: move / type", keys["move_floor"] * 1000, "ms"),
+                    Figure("keypress floor, trivial app: move (CPU)", floor_move * 1000, "ms"),
+                    Figure("keypress floor, trivial app: type (CPU)", floor_type * 1000, "ms"),
+                ],
+                f"median of {RUNS} runs (first paint), {SUBTASKS}-subtask plan",
+            )
+        )
         return
     print(f"python {sys.version.split()[0]}, median of {RUNS} runs (first paint), {SUBTASKS}-subtask plan")
     print(f"first paint, minimal Textual app:  {minimal:.3f} s")
@@ -219,12 +231,17 @@ def main() -> None:
     print(f"first paint, decomposer ({SUBTASKS} subtasks): {ours_big:.3f} s")
     print(f"open {SUBTASKS}-subtask plan to validated (Pilot): {keys['opened']:.3f} s")
     print("keypress to update, CPU, median (aim < 50 ms): the app's own = with Pilot - Pilot alone")
-    print(f"  move one row, until the editor and findings show it: {move_net * 1000:.1f} ms "
-          f"({keys['move'] * 1000:.1f} - {keys['move_floor'] * 1000:.1f})")
-    print(f"  type in a field (incl. debounced re-check, autosave):  {type_net * 1000:.1f} ms "
-          f"({keys['type'] * 1000:.1f} - {keys['type_floor'] * 1000:.1f})")
-    print(f"  trivial Textual app (OptionList, Input), with Pilot:  {floor_move * 1000:.1f} / "
-          f"{floor_type * 1000:.1f} ms")
+    print(
+        f"  move one row, until the editor and findings show it: {move_net * 1000:.1f} ms "
+        f"({keys['move'] * 1000:.1f} - {keys['move_floor'] * 1000:.1f})"
+    )
+    print(
+        f"  type in a field (incl. debounced re-check, autosave):  {type_net * 1000:.1f} ms "
+        f"({keys['type'] * 1000:.1f} - {keys['type_floor'] * 1000:.1f})"
+    )
+    print(
+        f"  trivial Textual app (OptionList, Input), with Pilot:  {floor_move * 1000:.1f} / {floor_type * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

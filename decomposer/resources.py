@@ -30,8 +30,7 @@ def resource_dir(name: str) -> Path:
             return candidate
     searched = ", ".join(str(root / name) for root in _CANDIDATE_ROOTS)
     raise MissingResourceError(
-        f"decomposer cannot find its {name}/ directory (looked in {searched}); "
-        "reinstall the package"
+        f"decomposer cannot find its {name}/ directory (looked in {searched}); reinstall the package"
     )
 
 

@@ -7,6 +7,9 @@ import pytest
 
 from helpers.plans import clean_plan
 
+# Fixtures defined beside the fakes they serve (fault_api: the fault-injecting Messages API).
+pytest_plugins = ["helpers.faultkit"]
+
 
 @pytest.fixture
 def plan() -> dict:

@@ -8,8 +8,8 @@ JSON pointer into the plan; ``subtask`` is the id of the subtask the finding is 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -40,10 +40,7 @@ class Finding:
 
 def _path_sort_key(path: str) -> tuple:
     # Numeric tokens sort as numbers so /acceptance/10 comes after /acceptance/2.
-    return tuple(
-        (0, int(token), "") if token.isdigit() else (1, 0, token)
-        for token in path.split("/")[1:]
-    )
+    return tuple((0, int(token), "") if token.isdigit() else (1, 0, token) for token in path.split("/")[1:])
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

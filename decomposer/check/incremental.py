@@ -23,11 +23,12 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from decomposer.check import semantic as checks, lint, schema
+from decomposer.check import lint, schema
+from decomposer.check import semantic as checks
 from decomposer.check.findings import Finding, sort_findings
-from decomposer.plan.pointers import pointer
-from decomposer.plan.graph import subtask_items
 from decomposer.check.validate import Report, duplicate_key_findings, readiness, validate_plan
+from decomposer.plan.graph import subtask_items
+from decomposer.plan.pointers import pointer
 
 # A subtask that passes the schema; it stands in for the real ones when the plan's own
 # fields are checked, so their errors are not reported twice. Never mutated.
@@ -147,7 +148,8 @@ class IncrementalValidator:
             return _Entry(subtask, index, _subtask_schema_findings(subtask, index), [], [])
         sid = subtask["id"] if isinstance(subtask.get("id"), str) else None
         return _Entry(
-            subtask, index,
+            subtask,
+            index,
             _subtask_schema_findings(subtask, index),
             checks.check_subtask(subtask, sid, index),
             lint.lint_subtask(subtask, index),
@@ -164,7 +166,7 @@ def _subtask_schema_findings(subtask: Any, index: int) -> list[Finding]:
     for finding in found:
         if not _AT_FIRST_SUBTASK.match(finding.path):
             raise _NeedsFullValidation
-        rebased.append(replace(finding, path=prefix + finding.path[len("/subtasks/0"):]))
+        rebased.append(replace(finding, path=prefix + finding.path[len("/subtasks/0") :]))
     return rebased
 
 

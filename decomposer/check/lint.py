@@ -14,8 +14,9 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from decomposer.check.findings import WARNING, Finding
 from decomposer.plan.pointers import pointer
@@ -52,8 +53,29 @@ _NUMBER = re.compile(
 # "one" right after a determiner or a comparative/superlative is the pronoun ("the best
 # one", "a faster one"), not a count; "under one second" and "per one" stay counts.
 _WORD_BEFORE = re.compile(r"(\w+)\s+$")
-_DETERMINERS = frozenset("the a an this that each every any which another no new other same best worst".split())
-_NOT_COMPARATIVES = frozenset("under over after per never ever either neither whether rather other".split())
+_DETERMINERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "each",
+        "every",
+        "any",
+        "which",
+        "another",
+        "no",
+        "new",
+        "other",
+        "same",
+        "best",
+        "worst",
+    ]
+)
+_NOT_COMPARATIVES = frozenset(
+    ["under", "over", "after", "per", "never", "ever", "either", "neither", "whether", "rather", "other"]
+)
 _DOTS = re.compile(r"\.{2,}")
 _ELLIPSIS = re.compile(r"\.{3,}|…")
 _QUESTION_MARKS = re.compile(r"\?{3,}")
@@ -90,7 +112,30 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-_COMMON_WORDS = frozenset("a an and as at be if in is it of on or so the to when where with you".split())
+_COMMON_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "be",
+        "if",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "so",
+        "the",
+        "to",
+        "when",
+        "where",
+        "with",
+        "you",
+    ]
+)
 
 
 class _PhraseTable:
@@ -104,7 +149,8 @@ class _PhraseTable:
     def __init__(self, phrases: dict[tuple[str, ...], str | None]):
         self.keys = frozenset(
             max(phrase, key=lambda token: (token not in _COMMON_WORDS, len(token)))
-            for phrase, kind in phrases.items() if kind is not None
+            for phrase, kind in phrases.items()
+            if kind is not None
         )
         self.by_first: dict[str, list[tuple[tuple[str, ...], str | None]]] = {}
         # Longest first; at equal length an allow-list phrase wins.
@@ -259,22 +305,43 @@ def _lint_text(lex: Lexicon, text: str, kind: int, subtask: str | None, where, t
     if smells:
         loopholes = [s.term for s in smells if s.category == "loophole"] if kind == _TRIGGER else []
         if loopholes:
-            found.append(Finding(
-                "loophole-trigger", WARNING, subtask, pointer(*tokens),
-                f"trigger is a loophole ({_quoted_terms(loopholes)}): it gives the agent no rule to follow",
-                _LOOPHOLE_HINT,
-            ))
+            found.append(
+                Finding(
+                    "loophole-trigger",
+                    WARNING,
+                    subtask,
+                    pointer(*tokens),
+                    f"trigger is a loophole ({_quoted_terms(loopholes)}): it gives the agent no rule to follow",
+                    _LOOPHOLE_HINT,
+                )
+            )
             smells = [s for s in smells if s.category != "loophole"]
         if smells:
             by_label: dict[str, list[str]] = {}
             for smell in smells:
                 by_label.setdefault(smell.label, []).append(smell.term)
             details = "; ".join(f"{label}: {_quoted_terms(terms)}" for label, terms in by_label.items())
-            found.append(Finding("vague-language", WARNING, subtask, pointer(*tokens),
-                                 f"vague wording in {where} ({details})", _VAGUE_HINT))
+            found.append(
+                Finding(
+                    "vague-language",
+                    WARNING,
+                    subtask,
+                    pointer(*tokens),
+                    f"vague wording in {where} ({details})",
+                    _VAGUE_HINT,
+                )
+            )
     if marks:
-        found.append(Finding("placeholder", WARNING, subtask, pointer(*tokens),
-                             f"placeholder in {where}: {_quoted_terms(marks)}", _PLACEHOLDER_HINT))
+        found.append(
+            Finding(
+                "placeholder",
+                WARNING,
+                subtask,
+                pointer(*tokens),
+                f"placeholder in {where}: {_quoted_terms(marks)}",
+                _PLACEHOLDER_HINT,
+            )
+        )
     return found
 
 
@@ -309,9 +376,16 @@ def lint_plan_fields(plan: dict) -> list[Finding]:
         marks = lex.placeholders(task)
         opening = task.strip().lower()
         if any(opening.startswith(mark.lower()) for mark in marks):
-            findings.append(Finding("placeholder", WARNING, None, pointer("task"),
-                                    f"the task is a placeholder: {_quoted_terms(marks)}",
-                                    "write the broad task as you would give it to a colleague"))
+            findings.append(
+                Finding(
+                    "placeholder",
+                    WARNING,
+                    None,
+                    pointer("task"),
+                    f"the task is a placeholder: {_quoted_terms(marks)}",
+                    "write the broad task as you would give it to a colleague",
+                )
+            )
     return findings
 
 
@@ -342,12 +416,24 @@ def _subtask_texts(subtask: dict, i: int) -> Iterator[tuple[Any, int, tuple, tup
         yield criterion.get("statement"), _STATEMENT, ("criterion", j), ("subtasks", i, "acceptance", j, "statement")
         verify = criterion.get("verify")
         if isinstance(verify, dict) and "reviewer" in verify:  # command and expect_output are code: never linted
-            yield (verify["reviewer"], _PLACEHOLDER_ONLY, ("the reviewer of criterion", j),
-                   ("subtasks", i, "acceptance", j, "verify", "reviewer"))
+            yield (
+                verify["reviewer"],
+                _PLACEHOLDER_ONLY,
+                ("the reviewer of criterion", j),
+                ("subtasks", i, "acceptance", j, "verify", "reviewer"),
+            )
     for j, boundary in _dicts(subtask.get("pause_boundaries")):
-        yield (boundary.get("trigger"), _TRIGGER, ("the trigger of pause boundary", j),
-               ("subtasks", i, "pause_boundaries", j, "trigger"))
+        yield (
+            boundary.get("trigger"),
+            _TRIGGER,
+            ("the trigger of pause boundary", j),
+            ("subtasks", i, "pause_boundaries", j, "trigger"),
+        )
         for field in ("question", "reason"):
             if field in boundary:
-                yield (boundary[field], _PLACEHOLDER_ONLY, (f"the {field} of pause boundary", j),
-                       ("subtasks", i, "pause_boundaries", j, field))
+                yield (
+                    boundary[field],
+                    _PLACEHOLDER_ONLY,
+                    (f"the {field} of pause boundary", j),
+                    ("subtasks", i, "pause_boundaries", j, field),
+                )

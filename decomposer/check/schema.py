@@ -17,7 +17,8 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from decomposer.check.findings import ERROR, Finding
 from decomposer.plan.pointers import pointer
@@ -83,8 +84,16 @@ def schema_findings(plan: Any) -> list[Finding]:
         findings.update(dict.fromkeys(_findings_for(error, plan)))
     if not findings:
         # The validators disagree. Never call an invalid plan clean: report it as is.
-        return [Finding(RULE, ERROR, None, "", "the plan does not match the schema",
-                        "run `decomposer schema` and compare; please report this as a bug")]
+        return [
+            Finding(
+                RULE,
+                ERROR,
+                None,
+                "",
+                "the plan does not match the schema",
+                "run `decomposer schema` and compare; please report this as a bug",
+            )
+        ]
     return list(findings)
 
 
@@ -105,7 +114,7 @@ def _property_schema(schema: dict, name: str) -> dict:
     prop = schema.get("properties", {}).get(name, {})
     ref = prop.get("$ref")
     if ref and ref.startswith("#/$defs/"):
-        target = dict(plan_schema()["$defs"][ref[len("#/$defs/"):]])
+        target = dict(plan_schema()["$defs"][ref[len("#/$defs/") :]])
         target.update({k: v for k, v in prop.items() if k != "$ref"})
         return target
     return prop
@@ -115,7 +124,8 @@ def _condition(if_schema: dict) -> str:
     """Say an ``if`` clause of the form {"properties": {name: {"const": value}}} in words."""
     terms = [
         f"{name} is {describe_value(sub['const'])}"
-        for name, sub in if_schema.get("properties", {}).items() if "const" in sub
+        for name, sub in if_schema.get("properties", {}).items()
+        if "const" in sub
     ]
     return " and ".join(terms) or "the condition holds"
 
@@ -191,8 +201,14 @@ def _findings_for(error, plan: Any) -> Iterator[Finding]:
                 yield finding(f'unknown field "{shorten(name, 40)}"', hint, pointer(*tokens, name))
         return
     if kind == "type":
-        wanted = {"string": "a string", "integer": "an integer", "number": "a number",
-                  "boolean": "true or false", "array": "an array", "object": "an object"}
+        wanted = {
+            "string": "a string",
+            "integer": "an integer",
+            "number": "a number",
+            "boolean": "true or false",
+            "array": "an array",
+            "object": "an object",
+        }
         yield finding(
             f"expected {wanted.get(expected, expected)}, got {json_type_name(instance)}"
             + ("" if isinstance(instance, (dict, list)) else f" ({describe_value(instance)})"),

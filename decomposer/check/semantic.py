@@ -12,12 +12,14 @@ and the schema problems of a broken plan in one run.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from decomposer.check.findings import ERROR, WARNING, Finding
-from decomposer.plan.pointers import as_list, pointer
+
 # subtask_items lived here first; callers still reach it as checks.subtask_items.
 from decomposer.plan.graph import dependency_edges, first_positions, subtask_items
+from decomposer.plan.pointers import as_list, pointer
 from decomposer.text import describe_value, shorten
 
 AUTONOMY_RANK = {"propose": 0, "gated": 1, "autonomous": 2}
@@ -76,7 +78,10 @@ def _duplicate_ids(items) -> Iterator[Finding]:
             numbers = ", ".join(f"#{i + 1}" for i in where)
             for i in where:
                 yield Finding(
-                    "duplicate-id", ERROR, sid, pointer("subtasks", i, "id"),
+                    "duplicate-id",
+                    ERROR,
+                    sid,
+                    pointer("subtasks", i, "id"),
                     f'id "{sid}" is used by {len(where)} subtasks ({numbers})',
                     "give each subtask its own id; dependencies and tickets refer to subtasks by id",
                 )
@@ -91,7 +96,10 @@ def _dependencies(items) -> Iterator[Finding]:
             if dep not in index_of:
                 known = ", ".join(list(index_of)[:12]) + (", …" if len(index_of) > 12 else "") or "none"
                 yield Finding(
-                    "unknown-dependency", ERROR, sid, pointer("subtasks", i, "depends_on", j),
+                    "unknown-dependency",
+                    ERROR,
+                    sid,
+                    pointer("subtasks", i, "depends_on", j),
                     f'depends on "{shorten(dep, 40)}", which is not a subtask of this plan',
                     f"known ids: {known}",
                 )
@@ -102,18 +110,21 @@ def _dependencies(items) -> Iterator[Finding]:
         named = _name_cycle([ids[i] for i in cycle])
         for i in component:
             yield Finding(
-                "dependency-cycle", ERROR, ids[i], pointer("subtasks", i, "depends_on"),
+                "dependency-cycle",
+                ERROR,
+                ids[i],
+                pointer("subtasks", i, "depends_on"),
                 f"dependency cycle: {named}",
                 "no subtask in a cycle can start; remove one of the dependencies or merge the subtasks",
             )
 
 
 def _name_cycle(members: list) -> str:
-    """"S1 → S2 → S1"; a long cycle keeps its ends and its length, so each finding's
+    """ "S1 → S2 → S1"; a long cycle keeps its ends and its length, so each finding's
     message stays short however many subtasks the cycle has."""
     if len(members) <= MAX_CYCLE_NAMED:
         return " → ".join(members + [members[0]])
-    head, tail = members[:MAX_CYCLE_NAMED - 2], members[-2:]
+    head, tail = members[: MAX_CYCLE_NAMED - 2], members[-2:]
     return f"{' → '.join(head)} → … → {' → '.join(tail + [members[0]])} ({len(members)} subtasks)"
 
 
@@ -192,14 +203,19 @@ def _autonomy(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
     path = pointer("subtasks", i, "autonomy")
     if allowed and AUTONOMY_RANK[autonomy] > AUTONOMY_RANK[allowed]:
         yield Finding(
-            "autonomy-exceeds-risk", ERROR, sid, path,
-            f'autonomy "{autonomy}" is more than stakes {stakes} with {cost} verification allows '
-            f'(at most "{allowed}")',
+            "autonomy-exceeds-risk",
+            ERROR,
+            sid,
+            path,
+            f'autonomy "{autonomy}" is more than stakes {stakes} with {cost} verification allows (at most "{allowed}")',
             f'set autonomy to "{allowed}", or split out the risky part so the rest can run alone',
         )
     elif autonomy == "autonomous" and not has_command_criterion(subtask):
         yield Finding(
-            "autonomy-exceeds-risk", ERROR, sid, path,
+            "autonomy-exceeds-risk",
+            ERROR,
+            sid,
+            path,
             'autonomy "autonomous" needs at least one criterion verified by a command',
             'add a criterion with verify.method "command", or set autonomy to "gated"',
         )
@@ -214,7 +230,10 @@ def _irreversible(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
     )
     if not gated:
         yield Finding(
-            "irreversible-without-gate", ERROR, sid, pointer("subtasks", i, "pause_boundaries"),
+            "irreversible-without-gate",
+            ERROR,
+            sid,
+            pointer("subtasks", i, "pause_boundaries"),
             "the subtask has a step that cannot be undone, but no pause boundary confirms or stops before it",
             'add a boundary such as {"trigger": "When about to run the migration against production", '
             '"action": "confirm"}',
@@ -224,23 +243,32 @@ def _irreversible(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
 def _verifiability(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
     if isinstance(subtask.get("acceptance"), list) and not has_command_criterion(subtask):
         yield Finding(
-            "not-machine-verifiable", WARNING, sid, pointer("subtasks", i, "acceptance"),
+            "not-machine-verifiable",
+            WARNING,
+            sid,
+            pointer("subtasks", i, "acceptance"),
             "no acceptance criterion is verified by a command, so nobody can check the result without reading it",
-            "add a criterion whose verify.method is \"command\" with the expected exit code or output",
+            'add a criterion whose verify.method is "command" with the expected exit code or output',
         )
 
 
 def _size(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
     if subtask.get("estimate") == "XL":
         yield Finding(
-            "oversized-subtask", WARNING, sid, pointer("subtasks", i, "estimate"),
+            "oversized-subtask",
+            WARNING,
+            sid,
+            pointer("subtasks", i, "estimate"),
             "estimated XL: too big for one agent session",
             "split it into subtasks of L or smaller, each with its own acceptance",
         )
     criteria = subtask.get("acceptance")
     if isinstance(criteria, list) and len(criteria) > MAX_CRITERIA:
         yield Finding(
-            "oversized-subtask", WARNING, sid, pointer("subtasks", i, "acceptance"),
+            "oversized-subtask",
+            WARNING,
+            sid,
+            pointer("subtasks", i, "acceptance"),
             f"{len(criteria)} acceptance criteria (more than {MAX_CRITERIA}): the subtask does several things",
             "split it so each part has at most six criteria",
         )
@@ -256,7 +284,10 @@ def _output_patterns(subtask: dict, sid: str | None, i: int) -> Iterator[Finding
             re.compile(pattern)
         except (re.error, RecursionError, OverflowError) as exc:
             yield Finding(
-                "schema", ERROR, sid, pointer("subtasks", i, "acceptance", j, "verify", "expect_output"),
+                "schema",
+                ERROR,
+                sid,
+                pointer("subtasks", i, "acceptance", j, "verify", "expect_output"),
                 f"{describe_value(pattern)} is not a valid regular expression: {exc}",
                 "expect_output is a Python regular expression searched in the command's output",
             )

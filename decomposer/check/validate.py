@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from decomposer.check import semantic as checks, lint, schema
+from decomposer.check import lint, schema
+from decomposer.check import semantic as checks
 from decomposer.check.findings import ERROR, WARNING, Finding, sort_findings
-from decomposer.plan.pointers import parse_pointer
 from decomposer.plan.loading import PlanLoadError, load_plan
+from decomposer.plan.pointers import parse_pointer
 
 DELEGABLE_AUTONOMY = ("gated", "autonomous")
 
@@ -54,9 +55,14 @@ def validate_plan(plan: Any, duplicate_keys: list[tuple[str, str]] = ()) -> Repo
 def duplicate_key_findings(plan: Any, duplicate_keys: list[tuple[str, str]]) -> list[Finding]:
     """One schema error per (pointer, key) the loader saw twice in one object."""
     return [
-        Finding("schema", ERROR, schema.subtask_id_at(plan, list(parse_pointer(path))), path,
-                f'"{key}" is given more than once in the same object; only the last value is kept',
-                "remove or merge the repeated key")
+        Finding(
+            "schema",
+            ERROR,
+            schema.subtask_id_at(plan, list(parse_pointer(path))),
+            path,
+            f'"{key}" is given more than once in the same object; only the last value is kept',
+            "remove or merge the repeated key",
+        )
         for path, key in duplicate_keys
     ]
 
@@ -69,10 +75,9 @@ def readiness(plan: Any, findings: list[Finding]) -> Readiness:
     total = len(subtasks) if isinstance(subtasks, list) else 0
     flagged = {f.subtask_index for f in findings}
     ready = [
-        i for i, subtask, _ in items
-        if i not in flagged
-        and subtask.get("autonomy") in DELEGABLE_AUTONOMY
-        and checks.has_command_criterion(subtask)
+        i
+        for i, subtask, _ in items
+        if i not in flagged and subtask.get("autonomy") in DELEGABLE_AUTONOMY and checks.has_command_criterion(subtask)
     ]
     return Readiness(len(ready), total, ready)
 

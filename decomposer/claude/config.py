@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_MODEL = "claude-opus-5-5"
 DEFAULT_MAX_TOKENS = 16_000
@@ -65,8 +66,9 @@ class Settings:
     model_source: str = "default"  # where the model came from: flag, env, config or default
 
     @classmethod
-    def resolve(cls, model_flag: str | None = None, env: Mapping[str, str] | None = None,
-                config: dict[str, Any] | None = None) -> Settings:
+    def resolve(
+        cls, model_flag: str | None = None, env: Mapping[str, str] | None = None, config: dict[str, Any] | None = None
+    ) -> Settings:
         env = os.environ if env is None else env
         config = read_config() if config is None else config
         claude = config.get("claude", {}) if isinstance(config.get("claude", {}), dict) else {}
@@ -87,8 +89,10 @@ class Settings:
                 raise ConfigError(f"claude.{key} in {config_path()} must be a whole number from 1 to 1,000,000")
             values[key] = value
         if values["retry_max_tokens"] < values["max_tokens"]:
-            raise ConfigError(f"claude.retry_max_tokens in {config_path()} must be at least claude.max_tokens "
-                              f"({values['max_tokens']:,}); it is the budget of the retry after a reply hits max_tokens")
+            raise ConfigError(
+                f"claude.retry_max_tokens in {config_path()} must be at least claude.max_tokens "
+                f"({values['max_tokens']:,}); it is the budget of the retry after a reply hits max_tokens"
+            )
         return cls(model=model.strip(), model_source=source, **values)
 
 

@@ -11,25 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from decomposer.check.findings import ERROR, WARNING, Finding
-from decomposer.plan.pointers import parse_pointer, pointer
-from decomposer.clock import rfc3339, utc_now
-from decomposer.plan.names import safe_filename
 from decomposer.check.validate import Report, validate_plan
 from decomposer.claude import failures, prompts, tools
 from decomposer.claude.config import Settings
 from decomposer.claude.failures import CallFailure
 from decomposer.claude.stream import ArrayItemScanner, CallResult, stream_call
 from decomposer.claude.usage import Usage
+from decomposer.clock import rfc3339, utc_now
+from decomposer.plan.names import safe_filename
+from decomposer.plan.pointers import parse_pointer, pointer
 
 MAX_REPAIR_ROUNDS = 2
 MODEL_REVIEW_RULE = "model-review"
 
 
 # --- events -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CallStarted:
@@ -126,8 +128,9 @@ class Engine:
             "messages": messages,
         }
 
-    async def _call(self, purpose: str, messages: list[dict], tool: str, *, on_item=None,
-                    scanner: ArrayItemScanner | None = None) -> CallResult:
+    async def _call(
+        self, purpose: str, messages: list[dict], tool: str, *, on_item=None, scanner: ArrayItemScanner | None = None
+    ) -> CallResult:
         """One logical call: retries once with a larger budget after max_tokens, and
         once after a transient fault mid-stream (the SDK retries faults before the
         stream starts). Returns the last attempt, or the one that got furthest.
@@ -144,8 +147,12 @@ class Engine:
             result = CallResult()
             try:
                 await stream_call(
-                    self.client, self._request(messages, tool, max_tokens), scanner=scanner,
-                    on_item=on_item, on_progress=lambda n: self.on_event(Progress(n)), result=result,
+                    self.client,
+                    self._request(messages, tool, max_tokens),
+                    scanner=scanner,
+                    on_item=on_item,
+                    on_progress=lambda n: self.on_event(Progress(n)),
+                    result=result,
                 )
             except asyncio.CancelledError:
                 # What a cancelled call spent still counts towards the operation and the plan.
@@ -184,10 +191,14 @@ class Engine:
         tool_use id is the one the API gave the block (ids must be unique)."""
         tool_id = result.tool_use_id or f"toolu_decomposer_{id(result):x}"
         return [
-            {"role": "assistant", "content": [
-                {"type": "tool_use", "id": tool_id, "name": result.tool_name, "input": result.tool_input}]},
-            {"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": tool_id, "is_error": True, "content": text}]},
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": tool_id, "name": result.tool_name, "input": result.tool_input}],
+            },
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": tool_id, "is_error": True, "content": text}],
+            },
         ]
 
     # --- decompose ----------------------------------------------------------------------
@@ -200,7 +211,9 @@ class Engine:
         plan["title"] = title or "Untitled plan"
         plan["task"] = task
         model_context = tool_input.get("context")
-        merged_context = "\n\n".join(c for c in (context, model_context if isinstance(model_context, str) else None) if c)
+        merged_context = "\n\n".join(
+            c for c in (context, model_context if isinstance(model_context, str) else None) if c
+        )
         if merged_context:
             plan["context"] = merged_context
         plan["created_at"] = created_at
@@ -228,8 +241,9 @@ class Engine:
                 self.draft = self._plan_from(head, task, context, created_at)
             self.on_event(SubtaskReady(len(arrived) - 1, item))
 
-        messages: list[dict] = [{"role": "user", "content": [
-            {"type": "text", "text": prompts.decompose_message(task, context)}]}]
+        messages: list[dict] = [
+            {"role": "user", "content": [{"type": "text", "text": prompts.decompose_message(task, context)}]}
+        ]
         result = await self._call("decompose", messages, tools.SUBMIT_PLAN, on_item=on_item, scanner=scanner)
         if result.failure is not None:
             head = dict(result.partial)
@@ -282,8 +296,12 @@ class Engine:
         if position is None:
             raise ValueError(f'no subtask "{subtask_id}" in the plan')
         other_ids = {s.get("id") for s in plan["subtasks"] if isinstance(s, dict)} - {subtask_id}
-        messages: list[dict] = [{"role": "user", "content": [
-            {"type": "text", "text": prompts.refine_message(plan, subtask_id, instruction)}]}]
+        messages: list[dict] = [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": prompts.refine_message(plan, subtask_id, instruction)}],
+            }
+        ]
         rounds = 0
         best: Outcome | None = None
         while True:
@@ -294,8 +312,14 @@ class Engine:
                     return best
                 return Outcome(FAILED, None, None, result.failure, self.usage, rounds)
             replacement = result.tool_input.get("subtasks")
-            if not isinstance(replacement, list) or not replacement or not all(isinstance(s, dict) for s in replacement):
-                failure = CallFailure(failures.BAD_OUTPUT, "Claude returned no usable replacement subtasks", "try again")
+            if (
+                not isinstance(replacement, list)
+                or not replacement
+                or not all(isinstance(s, dict) for s in replacement)
+            ):
+                failure = CallFailure(
+                    failures.BAD_OUTPUT, "Claude returned no usable replacement subtasks", "try again"
+                )
                 return best or Outcome(FAILED, None, None, failure, self.usage, rounds)
             replacement = renumber(replacement, subtask_id, other_ids)
             new_plan = splice(plan, position, replacement)
@@ -324,14 +348,16 @@ class Engine:
             return Outcome(FAILED, plan, None, result.failure, self.usage)
         problem = tools.review_input_problem(result.tool_input)
         if problem:
-            failure = CallFailure(failures.BAD_OUTPUT, f"the review reply does not match its schema ({problem})",
-                                  "try again")
+            failure = CallFailure(
+                failures.BAD_OUTPUT, f"the review reply does not match its schema ({problem})", "try again"
+            )
             return Outcome(FAILED, plan, None, failure, self.usage)
         findings = review_findings(plan, result.tool_input["findings"])
         return Outcome(OK, plan, None, None, self.usage, findings=findings)
 
 
 # --- helpers (pure) -----------------------------------------------------------------------
+
 
 def add_usage(plan: dict, usage: Usage, model: str) -> None:
     """Add an operation's tokens and cost to the plan's ``source.usage`` totals."""
@@ -393,13 +419,13 @@ def splice(plan: dict, position: int, replacement: list[dict]) -> dict:
     new_ids = [s["id"] for s in replacement]
     new_plan = copy.deepcopy(plan)
     subtasks = new_plan["subtasks"]
-    subtasks[position:position + 1] = replacement
+    subtasks[position : position + 1] = replacement
     if new_ids != [original_id]:
         for subtask in subtasks:
             deps = subtask.get("depends_on") if isinstance(subtask, dict) else None
             if isinstance(deps, list) and original_id in deps and subtask not in replacement:
                 at = deps.index(original_id)
-                deps[at:at + 1] = [i for i in new_ids if i not in deps]
+                deps[at : at + 1] = [i for i in new_ids if i not in deps]
     new_plan["updated_at"] = _now()
     return new_plan
 
@@ -429,8 +455,17 @@ def _owned_by_decomposer(path: str) -> bool:
     return any(path == owned or path.startswith(owned + "/") for owned in _OWNED)
 
 
-_REVIEW_FIELDS = {"title", "goal", "input_state", "acceptance", "pause_boundaries", "autonomy", "risk",
-                  "depends_on", "estimate"}
+_REVIEW_FIELDS = {
+    "title",
+    "goal",
+    "input_state",
+    "acceptance",
+    "pause_boundaries",
+    "autonomy",
+    "risk",
+    "depends_on",
+    "estimate",
+}
 
 
 def review_findings(plan: dict, raw: Any) -> list[Finding]:

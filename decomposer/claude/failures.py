@@ -33,8 +33,9 @@ NO_TOOL_CALL = "no-tool-call"
 BAD_OUTPUT = "bad-output"
 NO_CREDENTIALS = "no-credentials"
 
-TRANSIENT = frozenset({OVERLOADED, SERVER, TIMEOUT, CONNECTION, TRUNCATED, MALFORMED, STREAM_ERROR, RATE_LIMITED,
-                       BAD_OUTPUT})
+TRANSIENT = frozenset(
+    {OVERLOADED, SERVER, TIMEOUT, CONNECTION, TRUNCATED, MALFORMED, STREAM_ERROR, RATE_LIMITED, BAD_OUTPUT}
+)
 
 CREDENTIALS_HINT = (
     "set ANTHROPIC_API_KEY (export ANTHROPIC_API_KEY=sk-ant-...), or ANTHROPIC_BASE_URL "
@@ -107,14 +108,31 @@ def _error_type(exc) -> str | None:
 
 
 _STATUS_KINDS = {
-    400: BAD_REQUEST, 401: AUTH, 402: PERMISSION, 403: PERMISSION, 404: NOT_FOUND,
-    408: TIMEOUT, 413: TOO_LARGE, 422: BAD_REQUEST, 429: RATE_LIMITED,
-    500: SERVER, 502: SERVER, 503: OVERLOADED, 504: TIMEOUT, 529: OVERLOADED,
+    400: BAD_REQUEST,
+    401: AUTH,
+    402: PERMISSION,
+    403: PERMISSION,
+    404: NOT_FOUND,
+    408: TIMEOUT,
+    413: TOO_LARGE,
+    422: BAD_REQUEST,
+    429: RATE_LIMITED,
+    500: SERVER,
+    502: SERVER,
+    503: OVERLOADED,
+    504: TIMEOUT,
+    529: OVERLOADED,
 }
 _ERROR_TYPE_KINDS = {
-    "overloaded_error": OVERLOADED, "api_error": SERVER, "rate_limit_error": RATE_LIMITED,
-    "authentication_error": AUTH, "permission_error": PERMISSION, "not_found_error": NOT_FOUND,
-    "invalid_request_error": BAD_REQUEST, "request_too_large": TOO_LARGE, "timeout_error": TIMEOUT,
+    "overloaded_error": OVERLOADED,
+    "api_error": SERVER,
+    "rate_limit_error": RATE_LIMITED,
+    "authentication_error": AUTH,
+    "permission_error": PERMISSION,
+    "not_found_error": NOT_FOUND,
+    "invalid_request_error": BAD_REQUEST,
+    "request_too_large": TOO_LARGE,
+    "timeout_error": TIMEOUT,
     "billing_error": PERMISSION,
 }
 
@@ -133,64 +151,110 @@ def from_exception(exc: BaseException, model: str, *, mid_stream: bool = False) 
         if status == 200:  # an `event: error` record in the middle of the stream
             kind = _ERROR_TYPE_KINDS.get(error_type or "", STREAM_ERROR)
             if kind in (OVERLOADED, SERVER, RATE_LIMITED):
-                return CallFailure(STREAM_ERROR, f"the API stopped the reply midway: {detail}",
-                                   "try again in a minute; what arrived is kept as a draft", status)
-            return CallFailure(STREAM_ERROR, f"the API sent an error midway through the reply: {detail}",
-                               "try again; what arrived is kept as a draft", status)
-        kind = _STATUS_KINDS.get(status) or _ERROR_TYPE_KINDS.get(error_type or "") or (
-            SERVER if status >= 500 else BAD_REQUEST)
+                return CallFailure(
+                    STREAM_ERROR,
+                    f"the API stopped the reply midway: {detail}",
+                    "try again in a minute; what arrived is kept as a draft",
+                    status,
+                )
+            return CallFailure(
+                STREAM_ERROR,
+                f"the API sent an error midway through the reply: {detail}",
+                "try again; what arrived is kept as a draft",
+                status,
+            )
+        kind = (
+            _STATUS_KINDS.get(status)
+            or _ERROR_TYPE_KINDS.get(error_type or "")
+            or (SERVER if status >= 500 else BAD_REQUEST)
+        )
         if kind == BAD_REQUEST and "prompt is too long" in detail.lower():
             kind = CONTEXT_WINDOW
         text = {
             AUTH: ("the API key was rejected (401)", "check ANTHROPIC_API_KEY; create a key in the Claude Console"),
-            PERMISSION: (f"the API refused access ({status}): {detail}",
-                         "check the key's workspace, permissions and billing"),
-            NOT_FOUND: (f'model "{model}" was not found (404): {detail}',
-                        "use a full model id such as claude-opus-5-5 (--model, DECOMPOSER_MODEL or the config file)"),
-            TOO_LARGE: ("the request is too large for the API (413)", "shorten the task, the context or attached files"),
-            RATE_LIMITED: ("rate limited (429), still after retries", "wait a minute and try again, or raise the limit"),
+            PERMISSION: (
+                f"the API refused access ({status}): {detail}",
+                "check the key's workspace, permissions and billing",
+            ),
+            NOT_FOUND: (
+                f'model "{model}" was not found (404): {detail}',
+                "use a full model id such as claude-opus-5-5 (--model, DECOMPOSER_MODEL or the config file)",
+            ),
+            TOO_LARGE: (
+                "the request is too large for the API (413)",
+                "shorten the task, the context or attached files",
+            ),
+            RATE_LIMITED: (
+                "rate limited (429), still after retries",
+                "wait a minute and try again, or raise the limit",
+            ),
             OVERLOADED: (f"the API is overloaded ({status}), still after retries", "try again in a few minutes"),
             SERVER: (f"the API had a server error ({status}), still after retries", "try again in a few minutes"),
             TIMEOUT: (f"the API timed out ({status})", "try again"),
-            BAD_REQUEST: (f"the API rejected the request ({status}): {detail}",
-                          "this is likely a decomposer bug; please report it with the message"),
-            CONTEXT_WINDOW: (f"the request does not fit the model's context window ({status}): {detail}",
-                             "shorten the context or attached files, or split the task"),
+            BAD_REQUEST: (
+                f"the API rejected the request ({status}): {detail}",
+                "this is likely a decomposer bug; please report it with the message",
+            ),
+            CONTEXT_WINDOW: (
+                f"the request does not fit the model's context window ({status}): {detail}",
+                "shorten the context or attached files, or split the task",
+            ),
         }[kind]
         return CallFailure(kind, text[0], text[1], status)
     if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException)):
-        return CallFailure(TIMEOUT, "the API stopped sending (timed out)",
-                           "try again; what arrived is kept as a draft")
+        return CallFailure(TIMEOUT, "the API stopped sending (timed out)", "try again; what arrived is kept as a draft")
     if isinstance(exc, (anthropic.APIConnectionError, httpx2.TransportError)):
-        return CallFailure(CONNECTION, "the connection to the API was lost",
-                           "check the network or ANTHROPIC_BASE_URL, then try again; what arrived is kept")
+        return CallFailure(
+            CONNECTION,
+            "the connection to the API was lost",
+            "check the network or ANTHROPIC_BASE_URL, then try again; what arrived is kept",
+        )
     if isinstance(exc, (json.JSONDecodeError, anthropic.APIResponseValidationError, UnicodeDecodeError)):
-        return CallFailure(MALFORMED, "the API sent data that is not valid JSON in the stream",
-                           "try again; if it repeats, check the server at ANTHROPIC_BASE_URL")
+        return CallFailure(
+            MALFORMED,
+            "the API sent data that is not valid JSON in the stream",
+            "try again; if it repeats, check the server at ANTHROPIC_BASE_URL",
+        )
     if isinstance(exc, anthropic.AnthropicError):
-        return CallFailure(BAD_REQUEST, f"the Anthropic client failed: {_api_message(exc)}",
-                           "check the settings and try again")
+        return CallFailure(
+            BAD_REQUEST, f"the Anthropic client failed: {_api_message(exc)}", "check the settings and try again"
+        )
     if mid_stream:
-        return CallFailure(MALFORMED, f"the API sent an event of an unexpected shape ({type(exc).__name__})",
-                           "try again; if it repeats, check the server at ANTHROPIC_BASE_URL")
+        return CallFailure(
+            MALFORMED,
+            f"the API sent an event of an unexpected shape ({type(exc).__name__})",
+            "try again; if it repeats, check the server at ANTHROPIC_BASE_URL",
+        )
     raise exc
 
 
 def from_stop_reason(stop_reason: str | None, stop_details, max_tokens: int) -> CallFailure | None:
     """A failure for a stop reason that does not deliver the tool call, else None."""
     if stop_reason is None:
-        return CallFailure(TRUNCATED, "the reply ended before the API said it was complete (no stop reason)",
-                           "try again; what arrived is kept as a draft")
+        return CallFailure(
+            TRUNCATED,
+            "the reply ended before the API said it was complete (no stop reason)",
+            "try again; what arrived is kept as a draft",
+        )
     if stop_reason == "refusal":
         category = getattr(stop_details, "category", None) or "unspecified"
         explanation = getattr(stop_details, "explanation", None)
         detail = f": {' '.join(str(explanation).split())}" if explanation else ""
-        return CallFailure(REFUSAL, f"Claude declined this request (category {category}){detail}",
-                           "rephrase the task or remove the part it declined")
+        return CallFailure(
+            REFUSAL,
+            f"Claude declined this request (category {category}){detail}",
+            "rephrase the task or remove the part it declined",
+        )
     if stop_reason == "max_tokens":
-        return CallFailure(MAX_TOKENS, f"the reply hit the output limit of {max_tokens:,} tokens",
-                           "split the task into smaller tasks, or raise max_tokens in the config file")
+        return CallFailure(
+            MAX_TOKENS,
+            f"the reply hit the output limit of {max_tokens:,} tokens",
+            "split the task into smaller tasks, or raise max_tokens in the config file",
+        )
     if stop_reason == "model_context_window_exceeded":
-        return CallFailure(CONTEXT_WINDOW, "the task, context and reply no longer fit the model's context window",
-                           "shorten the context or attached files, or split the task")
+        return CallFailure(
+            CONTEXT_WINDOW,
+            "the task, context and reply no longer fit the model's context window",
+            "shorten the context or attached files, or split the task",
+        )
     return None

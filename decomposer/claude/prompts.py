@@ -11,8 +11,8 @@ import json
 from string import Template
 from typing import Any
 
-from decomposer.check.semantic import MAX_AUTONOMY
 from decomposer.check.lint import lexicon
+from decomposer.check.semantic import MAX_AUTONOMY
 from decomposer.resources import plan_schema, prompts_dir
 
 # Terms per lint category shown to the model: enough to teach the pattern, short
@@ -20,7 +20,7 @@ from decomposer.resources import plan_schema, prompts_dir
 _WORDS_PER_CATEGORY = 14
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def template(name: str) -> Template:
     return Template((prompts_dir() / f"{name}.md").read_text(encoding="utf-8"))
 

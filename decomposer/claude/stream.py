@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from decomposer.claude.failures import BAD_OUTPUT, NO_TOOL_CALL, CallFailure, from_exception, from_stop_reason
 from decomposer.claude.usage import Usage
@@ -66,7 +66,7 @@ class ArrayItemScanner:
         last = bisect.bisect_left(self._starts, end)
         joined = "".join(self._chunks[first:last])
         base = self._starts[first]
-        return joined[start - base:end - base]
+        return joined[start - base : end - base]
 
     def feed(self, chunk: str) -> list[Any]:
         """Add a chunk; return the items completed by it."""
@@ -165,9 +165,15 @@ OnItem = Callable[[Any], None]
 OnProgress = Callable[[int], None]
 
 
-async def stream_call(client, request: dict, *, scanner: ArrayItemScanner | None = None,
-                      on_item: OnItem | None = None, on_progress: OnProgress | None = None,
-                      result: CallResult | None = None) -> CallResult:
+async def stream_call(
+    client,
+    request: dict,
+    *,
+    scanner: ArrayItemScanner | None = None,
+    on_item: OnItem | None = None,
+    on_progress: OnProgress | None = None,
+    result: CallResult | None = None,
+) -> CallResult:
     """Run one streamed request. ``scanner`` reports the items of its array as they
     complete (without one, the tool input is only parsed at the end). Exceptions from
     the transport propagate (the caller classifies them); everything the stream says
@@ -228,16 +234,20 @@ async def stream_call(client, request: dict, *, scanner: ArrayItemScanner | None
         try:
             value = json.loads(scanner.text) if scanner.text.strip() else {}
         except ValueError as exc:
-            failure = CallFailure(BAD_OUTPUT, f"the tool input is not valid JSON ({exc})",
-                                  "try again; what arrived is kept as a draft")
+            failure = CallFailure(
+                BAD_OUTPUT, f"the tool input is not valid JSON ({exc})", "try again; what arrived is kept as a draft"
+            )
         else:
             if isinstance(value, dict):
                 result.tool_input = value
             else:
                 failure = CallFailure(BAD_OUTPUT, "the tool input is not a JSON object", "try again")
     elif failure is None:
-        failure = CallFailure(NO_TOOL_CALL, "Claude answered in text instead of calling the tool",
-                              "try again; if it repeats, try another model")
+        failure = CallFailure(
+            NO_TOOL_CALL,
+            "Claude answered in text instead of calling the tool",
+            "try again; if it repeats, try another model",
+        )
     result.failure = failure
     if failure is not None:
         result.partial = scanner.partial()

@@ -65,11 +65,13 @@ class Usage:
         return result
 
     def describe(self, model: str) -> str:
-        """"12,034 in (8,000 cached) · 3,210 out · $0.0412" for a status line."""
+        """ "12,034 in (8,000 cached) · 3,210 out · $0.0412" for a status line."""
         cached = self.cache_read_input_tokens
-        parts = [f"{self.input_tokens + cached + self.cache_creation_input_tokens:,} in"
-                 + (f" ({cached:,} cached)" if cached else ""),
-                 f"{self.output_tokens:,} out"]
+        parts = [
+            f"{self.input_tokens + cached + self.cache_creation_input_tokens:,} in"
+            + (f" ({cached:,} cached)" if cached else ""),
+            f"{self.output_tokens:,} out",
+        ]
         cost = self.cost_usd(model)
         parts.append(f"${cost:.4f}" if cost is not None else "cost unknown for this model")
         return " · ".join(parts)

@@ -32,16 +32,19 @@ def check_for_export(plan_path: str, *, strict: bool):
 
 def print_blocked(checked, blocking) -> None:
     """The blocking findings, laid out as ``decomposer check`` lays them out."""
+    from decomposer.check.validate import FileResult, Report
     from decomposer.cli.output import use_colour
     from decomposer.cli.report import TextRenderer
-    from decomposer.check.validate import FileResult, Report
 
     not_shown = len(checked.report.findings) - len(blocking)
 
     class BlockedRenderer(TextRenderer):
         def _summary(self, report: Report) -> str:
-            counts = " and ".join(plural(len(group), word) for group, word in
-                                  ((report.errors, "error"), (report.warnings, "warning")) if group)
+            counts = " and ".join(
+                plural(len(group), word)
+                for group, word in ((report.errors, "error"), (report.warnings, "warning"))
+                if group
+            )
             verb = "blocks" if len(report.findings) == 1 else "block"
             text = f"export refused: the {counts} above {verb} it"
             if not_shown:

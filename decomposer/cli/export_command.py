@@ -14,7 +14,7 @@ exporters, the validator and the trackers are imported inside ``export_command``
 from __future__ import annotations
 
 import argparse
-import sys
+
 from decomposer.cli.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from decomposer.cli.output import err
 from decomposer.text import plural
@@ -34,17 +34,28 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "Exit 0: written; 1: blocked by findings (listed); 2: usage or input error.",
     )
     parser.add_argument("plan", metavar="PLAN", help="the plan file, or - for standard input")
-    parser.add_argument("--to", required=True, metavar="FORMAT",
-                        help="the exporter: json, markdown, brief, jira-csv, ... (an unknown name lists them all)")
-    parser.add_argument("-o", "--output", metavar="PATH",
-                        help="the file or folder to write (default: the format's name for the plan, here); "
-                        "an existing folder for a one-file format receives that file")
+    parser.add_argument(
+        "--to",
+        required=True,
+        metavar="FORMAT",
+        help="the exporter: json, markdown, brief, jira-csv, ... (an unknown name lists them all)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="the file or folder to write (default: the format's name for the plan, here); "
+        "an existing folder for a one-file format receives that file",
+    )
     warnings = parser.add_mutually_exclusive_group()
     warnings.add_argument("--allow-warnings", action="store_true", help="warnings do not block (the default)")
     warnings.add_argument("--strict", action="store_true", help="warnings block the export too")
-    parser.add_argument("--force", action="store_true",
-                        help="replace existing output; in a folder, also remove the files an earlier export "
-                        "wrote there that this one no longer writes (other files are never touched)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace existing output; in a folder, also remove the files an earlier export "
+        "wrote there that this one no longer writes (other files are never touched)",
+    )
     push = parser.add_argument_group("pushing to a tracker (--to github or --to linear)")
     push.add_argument("--push", action="store_true", help="create the tickets in the tracker instead of writing files")
     push.add_argument("--yes", action="store_true", help="create them without asking first")
@@ -64,8 +75,10 @@ def _usage(message: str) -> int:
 def export_command(args: argparse.Namespace) -> int:
     if args.push:
         if args.to not in PUSH_FORMATS:
-            return _usage(f"--push creates tickets with --to {' or --to '.join(PUSH_FORMATS)}, not {args.to!r}; "
-                          "without --push, export writes files")
+            return _usage(
+                f"--push creates tickets with --to {' or --to '.join(PUSH_FORMATS)}, not {args.to!r}; "
+                "without --push, export writes files"
+            )
         from decomposer.cli.push_command import push_command
 
         return push_command(args)
@@ -97,8 +110,7 @@ def _write(args: argparse.Namespace) -> int:
     if exporter.kind == "file" and destination.is_dir():
         destination = destination / exporter.default_name(checked.plan)
     try:
-        written = export(checked.plan, exporter.name, destination, allow_warnings=not args.strict,
-                         overwrite=args.force)
+        written = export(checked.plan, exporter.name, destination, allow_warnings=not args.strict, overwrite=args.force)
     except ExportBlocked as blocked:  # export() checks again; it finds no more than check_file did
         print_blocked(checked, blocked.findings)
         return EXIT_FINDINGS
@@ -112,16 +124,21 @@ def _write(args: argparse.Namespace) -> int:
     for path in written:
         print(one_line(str(path)))
     if exporter.kind == "folder":
-        err(f"decomposer export: wrote {plural(len(written), 'file')} in {one_line(str(destination))} "
-             f"({exporter.name})")
+        err(
+            f"decomposer export: wrote {plural(len(written), 'file')} in {one_line(str(destination))} ({exporter.name})"
+        )
     else:
         err(f"decomposer export: wrote {one_line(str(destination))} ({exporter.name})")
     if written.removed:
-        err(f"removed {plural(len(written.removed), 'file')} an earlier export wrote and this one no longer does: "
-             + ", ".join(one_line(path.name) for path in written.removed))
+        err(
+            f"removed {plural(len(written.removed), 'file')} an earlier export wrote and this one no longer does: "
+            + ", ".join(one_line(path.name) for path in written.removed)
+        )
     if written.kept:
-        err(f"could not remove {plural(len(written.kept), 'stale file')} of an earlier export (the next export "
-             "tries again): " + ", ".join(one_line(str(path)) for path in written.kept))
+        err(
+            f"could not remove {plural(len(written.kept), 'stale file')} of an earlier export (the next export "
+            "tries again): " + ", ".join(one_line(str(path)) for path in written.kept)
+        )
     return EXIT_OK
 
 

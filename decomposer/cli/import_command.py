@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
 from decomposer.cli.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 # For --help only; an unknown name is answered with the registry's list.
@@ -27,13 +28,19 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "2: usage or input error.",
     )
     parser.add_argument("source", metavar="FILE_OR_DIR", help="the task file or folder to import")
-    parser.add_argument("--from", dest="importer", metavar="FORMAT",
-                        help=f"the source format: {FORMATS_HELP} (default: detected)")
-    parser.add_argument("-o", "--output", metavar="PLAN.json",
-                        help="where to write the plan (default: <plan id>.json here; a folder receives that file)")
+    parser.add_argument(
+        "--from", dest="importer", metavar="FORMAT", help=f"the source format: {FORMATS_HELP} (default: detected)"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PLAN.json",
+        help="where to write the plan (default: <plan id>.json here; a folder receives that file)",
+    )
     parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="how to print the notes and findings (default: text)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="how to print the notes and findings (default: text)"
+    )
     return parser
 
 
@@ -46,8 +53,8 @@ def _fail(message: str) -> int:
 
 def import_command(args) -> int:
     from decomposer.exporters.json_plan import default_name
-    from decomposer.plan.files import unwritable_text_pointer, write_plan
     from decomposer.importers import ImportFailed, import_path
+    from decomposer.plan.files import unwritable_text_pointer, write_plan
 
     try:
         result = import_path(args.source, args.importer)
@@ -64,8 +71,10 @@ def import_command(args) -> int:
         return _fail(f"{output}: already exists; use --force to replace it")
     where = unwritable_text_pointer(result.plan)
     if where is not None:
-        return _fail(f"{result.source}: the plan would hold a character that cannot be written as UTF-8 "
-                     f"(a lone surrogate at {where})")
+        return _fail(
+            f"{result.source}: the plan would hold a character that cannot be written as UTF-8 "
+            f"(a lone surrogate at {where})"
+        )
     try:
         write_plan(output, result.plan)
     except OSError as exc:
@@ -78,26 +87,31 @@ def import_command(args) -> int:
 
 
 def _text(result, output: Path) -> str:
+    from decomposer.check.validate import FileResult
     from decomposer.cli.output import use_colour
     from decomposer.cli.report import TextRenderer
     from decomposer.text import one_line
-    from decomposer.check.validate import FileResult
 
     lines = [f"imported {one_line(result.source)} ({result.importer}) into {one_line(str(output))}"]
     lines += [f"  note: {one_line(note)}" for note in result.notes]
-    rendered = TextRenderer(colour=use_colour(sys.stdout)).render(
-        [FileResult(str(output), result.report, result.plan)])
+    rendered = TextRenderer(colour=use_colour(sys.stdout)).render([FileResult(str(output), result.report, result.plan)])
     return "\n".join(lines) + "\n\n" + rendered
 
 
 def _json(result, output: Path) -> str:
     import json
 
-    return json.dumps({
-        "source": result.source,
-        "importer": result.importer,
-        "output": str(output),
-        "notes": result.notes,
-        "findings": [finding.to_dict() for finding in result.findings],
-        "readiness": result.report.readiness.to_dict(),
-    }, indent=2) + "\n"
+    return (
+        json.dumps(
+            {
+                "source": result.source,
+                "importer": result.importer,
+                "output": str(output),
+                "notes": result.notes,
+                "findings": [finding.to_dict() for finding in result.findings],
+                "readiness": result.report.readiness.to_dict(),
+            },
+            indent=2,
+        )
+        + "\n"
+    )

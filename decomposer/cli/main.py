@@ -11,7 +11,8 @@ import os
 import sys
 
 from decomposer import __version__
-from decomposer.cli import export_command as export_cli, import_command as import_cli  # both import only argparse until a command runs
+from decomposer.cli import export_command as export_cli  # both import only argparse until a command runs
+from decomposer.cli import import_command as import_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,10 +41,16 @@ def _parser() -> argparse.ArgumentParser:
         "Exit 0: plan written; 1: written as a draft with errors; 2: usage or input error; "
         "3: the model call failed (subtasks that arrived are saved to OUT.partial.json).",
     )
-    decompose.add_argument("task", metavar="TASK", help="the task as text, @FILE to read it from a file, or - for stdin")
+    decompose.add_argument(
+        "task", metavar="TASK", help="the task as text, @FILE to read it from a file, or - for stdin"
+    )
     decompose.add_argument("--context", metavar="FILE", help="a file of constraints and repository notes for the model")
-    decompose.add_argument("--model", metavar="M", help="full model id (default: $DECOMPOSER_MODEL, the config file, claude-opus-5-5)")
-    decompose.add_argument("-o", "--output", metavar="OUT.json", help="where to write the plan (default: <plan id>.json here)")
+    decompose.add_argument(
+        "--model", metavar="M", help="full model id (default: $DECOMPOSER_MODEL, the config file, claude-opus-5-5)"
+    )
+    decompose.add_argument(
+        "-o", "--output", metavar="OUT.json", help="where to write the plan (default: <plan id>.json here)"
+    )
 
     refine = commands.add_parser(
         "refine",
@@ -53,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     refine.add_argument("plan", metavar="PLAN")
     refine.add_argument("subtask", metavar="SUBTASK_ID")
-    refine.add_argument("instruction", metavar="INSTRUCTION", help='e.g. "split this subtask" or "make the criteria executable"')
+    refine.add_argument(
+        "instruction", metavar="INSTRUCTION", help='e.g. "split this subtask" or "make the criteria executable"'
+    )
     refine.add_argument("--model", metavar="M")
     refine.add_argument("-o", "--output", metavar="OUT")
 
@@ -68,7 +77,9 @@ def _parser() -> argparse.ArgumentParser:
 
     export_cli.add_parser(commands)
     import_cli.add_parser(commands)
-    from decomposer.cli import verify_command as verify_cli  # defines the arguments only; the run imports the rest lazily
+    from decomposer.cli import (
+        verify_command as verify_cli,  # defines the arguments only; the run imports the rest lazily
+    )
 
     verify_cli.add_parser(commands)
 
@@ -78,10 +89,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check(args) -> int:
-    from decomposer.plan.loading import expand_paths
-    from decomposer.cli.report import TextRenderer, exit_code, render_json
     from decomposer.check.validate import check_file
     from decomposer.cli.output import use_colour
+    from decomposer.cli.report import TextRenderer, exit_code, render_json
+    from decomposer.plan.loading import expand_paths
 
     if args.plans.count("-") > 1:
         print("decomposer check: standard input (-) can be given only once", file=sys.stderr)
@@ -175,10 +186,17 @@ def main(argv: list[str] | None = None) -> int:
             return 130
     parser = _parser()
     args = parser.parse_args(argv)
-    handlers = {"check": _check, "schema": _schema, "rules": _rules,
-                "decompose": _claude("decompose_command"), "refine": _claude("refine_command"),
-                "review": _claude("review_command"), "export": export_cli.export_command,
-                "import": import_cli.import_command, "verify": _verify}
+    handlers = {
+        "check": _check,
+        "schema": _schema,
+        "rules": _rules,
+        "decompose": _claude("decompose_command"),
+        "refine": _claude("refine_command"),
+        "review": _claude("review_command"),
+        "export": export_cli.export_command,
+        "import": import_cli.import_command,
+        "verify": _verify,
+    }
     if args.command is None:
         parser.print_help()
         return 0

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from decomposer.text import one_line, shorten
 from decomposer.cli.exit_codes import EXIT_CALL_FAILED, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from decomposer.cli.output import err
+from decomposer.text import one_line, shorten
 
 MAX_TASK_CHARS = 50_000  # the schema's limit for plan.task
 MAX_CONTEXT_CHARS = 200_000  # the schema's limit for plan.context, which keeps it
@@ -43,8 +43,10 @@ def read_task(arg: str, stdin=None) -> str:
     if not text:
         raise UsageError(f"{where} is empty: give the task as text, @file or - for standard input")
     if len(text) > MAX_TASK_CHARS:
-        raise UsageError(f"{where} has {len(text):,} characters; a task may have at most {MAX_TASK_CHARS:,} "
-                         "(put background material in --context FILE)")
+        raise UsageError(
+            f"{where} has {len(text):,} characters; a task may have at most {MAX_TASK_CHARS:,} "
+            "(put background material in --context FILE)"
+        )
     return text
 
 
@@ -58,8 +60,10 @@ def _require_encodable(text: str, where: str) -> None:
 def read_context(path: str) -> str:
     text = _read_text(path, MAX_CONTEXT_CHARS * 4, "context file").strip()
     if len(text) > MAX_CONTEXT_CHARS:
-        raise UsageError(f"context file {path} has {len(text):,} characters; the plan keeps at most "
-                         f"{MAX_CONTEXT_CHARS:,}: trim it to what the subtasks need")
+        raise UsageError(
+            f"context file {path} has {len(text):,} characters; the plan keeps at most "
+            f"{MAX_CONTEXT_CHARS:,}: trim it to what the subtasks need"
+        )
     return text
 
 
@@ -131,7 +135,9 @@ class ProgressPrinter:
             sid = subtask.get("id") if isinstance(subtask.get("id"), str) else f"#{event.index + 1}"
             title = subtask.get("title") if isinstance(subtask.get("title"), str) else ""
             autonomy = subtask.get("autonomy") if isinstance(subtask.get("autonomy"), str) else "?"
-            self._line(f"  + {one_line(shorten(sid, 12))} {one_line(shorten(title, 70))}  [{one_line(shorten(autonomy, 12))}]")
+            self._line(
+                f"  + {one_line(shorten(sid, 12))} {one_line(shorten(title, 70))}  [{one_line(shorten(autonomy, 12))}]"
+            )
         elif isinstance(event, e.RepairRound):
             self._line(f"repair round {event.round}: {len(event.findings)} error(s) sent back to the model")
             for finding in event.findings[:5]:
@@ -201,7 +207,9 @@ def _check_output(out: Path | None) -> None:
     if out is None:
         return
     if out.is_dir():
-        raise UsageError(f"{one_line(str(out))} is a directory; give a file name such as {one_line(str(out / 'plan.json'))}")
+        raise UsageError(
+            f"{one_line(str(out))} is a directory; give a file name such as {one_line(str(out / 'plan.json'))}"
+        )
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"the folder of {one_line(str(out))} does not exist")
@@ -210,6 +218,7 @@ def _check_output(out: Path | None) -> None:
 
 
 # --- decompose ------------------------------------------------------------------------------
+
 
 def decompose_command(args) -> int:
     from decomposer.claude.engine import DRAFT, FAILED, OK, SubtaskReady
@@ -250,20 +259,25 @@ def decompose_command(args) -> int:
         for index, subtask in enumerate(plan["subtasks"]):
             engine.on_event(SubtaskReady(index, subtask))
     err(f"total: {outcome.usage.describe(engine.model)}")
-    summary = (f"{len(plan['subtasks'])} subtasks, {len(report.errors)} error(s), {len(report.warnings)} warning(s), "
-               f"delegable {report.readiness.delegable}/{report.readiness.total}")
+    summary = (
+        f"{len(plan['subtasks'])} subtasks, {len(report.errors)} error(s), {len(report.warnings)} warning(s), "
+        f"delegable {report.readiness.delegable}/{report.readiness.total}"
+    )
     if outcome.status == OK:
         err(f"wrote {one_line(str(target))}: {summary}")
         print(target)
         return EXIT_OK
     assert outcome.status == DRAFT
-    err(f"wrote {one_line(str(target))} as a DRAFT: {summary}; errors remain after "
-         f"{outcome.repair_rounds} repair round(s). Run `decomposer check {one_line(str(target))}` to see them.")
+    err(
+        f"wrote {one_line(str(target))} as a DRAFT: {summary}; errors remain after "
+        f"{outcome.repair_rounds} repair round(s). Run `decomposer check {one_line(str(target))}` to see them."
+    )
     print(target)
     return EXIT_FINDINGS
 
 
 # --- refine ---------------------------------------------------------------------------------
+
 
 def _load(path: str) -> dict:
     from decomposer.plan.loading import PlanLoadError, load_plan
@@ -317,8 +331,10 @@ def refine_command(args) -> int:
     # Errors remain in the replacement: never overwrite the plan with it.
     source = Path(args.output or args.plan)
     target = _write_or_fallback(source.with_name(f"{source.stem}.refined{source.suffix or '.json'}"), new_plan)
-    err(f"the replacement still has errors; {one_line(args.plan)} is unchanged and the draft is in "
-         f"{one_line(str(target))} (see `decomposer check {one_line(str(target))}`)")
+    err(
+        f"the replacement still has errors; {one_line(args.plan)} is unchanged and the draft is in "
+        f"{one_line(str(target))} (see `decomposer check {one_line(str(target))}`)"
+    )
     if outcome.failure is not None:  # the repair call failed: as `decompose` does, say so by the code
         _print_failure(outcome.failure)
         return EXIT_CALL_FAILED
@@ -327,10 +343,11 @@ def refine_command(args) -> int:
 
 # --- review ---------------------------------------------------------------------------------
 
+
 def review_command(args) -> int:
+    from decomposer.check.validate import FileResult, Report, validate_plan
     from decomposer.claude.engine import FAILED
     from decomposer.cli.report import TextRenderer, render_json
-    from decomposer.check.validate import FileResult, Report, validate_plan
 
     try:
         plan = _load(args.plan)
@@ -346,7 +363,6 @@ def review_command(args) -> int:
         _print_failure(outcome.failure)
         return EXIT_CALL_FAILED
     from decomposer.check.findings import sort_findings
-
     from decomposer.check.validate import readiness
 
     findings = sort_findings(validate_plan(plan).findings + outcome.findings)

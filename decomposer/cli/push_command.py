@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from decomposer.cli.exit_codes import EXIT_CALL_FAILED, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from decomposer.text import one_line, redact
 from decomposer.trackers.http import TrackerError
-from decomposer.trackers.push import Outcome, RecordError, Recorder, Step, run_steps
+from decomposer.trackers.push import Outcome, Recorder, RecordError, Step, run_steps
 
-EXIT_CODES = ("Exit 0: pushed, or the dry run printed; 1: blocked by findings, or the push stopped part-way "
-              "(what was created is listed and recorded in the plan); 2: usage error (no token, no --repo or "
-              "--team, an unknown team, a plan that cannot be written back); 3: the tracker failed before "
-              "anything was created or updated.")
+EXIT_CODES = (
+    "Exit 0: pushed, or the dry run printed; 1: blocked by findings, or the push stopped part-way "
+    "(what was created is listed and recorded in the plan); 2: usage error (no token, no --repo or "
+    "--team, an unknown team, a plan that cannot be written back); 3: the tracker failed before "
+    "anything was created or updated."
+)
 
 
 def dry_run(where: str, steps: list[Step], notes: list[str], token_hint: str, say: Callable[[str], None]) -> None:
@@ -32,16 +35,19 @@ def dry_run(where: str, steps: list[Step], notes: list[str], token_hint: str, sa
     say(f"Add --yes to do it; that needs {token_hint}.")
 
 
-def report_failure(where: str, outcome: Outcome, plan_path: Path, secret: str | None,
-                   say: Callable[[str], None]) -> None:
+def report_failure(
+    where: str, outcome: Outcome, plan_path: Path, secret: str | None, say: Callable[[str], None]
+) -> None:
     step, exc = outcome.failed
     if isinstance(exc, KeyboardInterrupt):
         say(f"decomposer export: push to {where} interrupted during {step.name()}")
     else:
         say(f"decomposer export: push to {where} stopped: {step.name()} failed: {redact(str(exc), secret)}")
         if getattr(exc, "maybe_sent", False):
-            say(f"  the request may have been carried out before it failed: look in {where} for "
-                f"{step.subject or 'it'} before pushing again, and if it is there add it to the plan's tracker")
+            say(
+                f"  the request may have been carried out before it failed: look in {where} for "
+                f"{step.subject or 'it'} before pushing again, and if it is there add it to the plan's tracker"
+            )
     for status in ("created", "updated", "unchanged", "done"):
         lines = [f"{s.subject or s.verb} {r.text}" for s, r in outcome.done if r.status == status]
         if lines:
@@ -49,8 +55,10 @@ def report_failure(where: str, outcome: Outcome, plan_path: Path, secret: str | 
     if outcome.not_attempted:
         say("  not attempted: " + ", ".join(s.name() for s in outcome.not_attempted))
     if outcome.done:
-        say(f"  {one_line(str(plan_path))} records every ticket created; run the same command again to finish "
-            "(existing tickets are updated, not created again)")
+        say(
+            f"  {one_line(str(plan_path))} records every ticket created; run the same command again to finish "
+            "(existing tickets are updated, not created again)"
+        )
 
 
 def finish(where: str, outcome: Outcome, plan_path: Path, secret: str | None) -> int:
@@ -69,7 +77,11 @@ def finish(where: str, outcome: Outcome, plan_path: Path, secret: str | None) ->
         return EXIT_USAGE
     # 3 only when the tracker itself failed and nothing changed; a conflict between the
     # plan and the tracker (a recorded issue that is not there) blocks like a finding.
-    return EXIT_CALL_FAILED if error.api and not outcome.changed() and not isinstance(error, RecordError) else EXIT_FINDINGS
+    return (
+        EXIT_CALL_FAILED
+        if error.api and not outcome.changed() and not isinstance(error, RecordError)
+        else EXIT_FINDINGS
+    )
 
 
 def _usage(message: str) -> int:

@@ -6,9 +6,8 @@ import json
 from typing import Any
 
 from decomposer.check.findings import ERROR, Finding
-from decomposer.text import one_line, shorten
 from decomposer.check.validate import FileResult, Report
-from decomposer.text import plural
+from decomposer.text import one_line, plural, shorten
 
 _STYLE = {"error": "\x1b[31m", "warning": "\x1b[33m", "dim": "\x1b[2m", "bold": "\x1b[1m", "ok": "\x1b[32m"}
 _RESET = "\x1b[0m"

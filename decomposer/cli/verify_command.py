@@ -13,11 +13,9 @@ import os
 import sys
 from pathlib import Path
 
-from decomposer.text import one_line, shorten, terminal_safe
 from decomposer.cli.exit_codes import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from decomposer.cli.output import err
-from decomposer.cli.output import out
-from decomposer.text import plural
+from decomposer.cli.output import err, out
+from decomposer.text import one_line, plural, shorten, terminal_safe
 
 FAILURE_LINES = 5  # lines of output shown under a failed result
 FAILURE_LINE_CHARS = 200
@@ -49,8 +47,12 @@ def add_parser(commands) -> None:
     verify.add_argument("--subtask", metavar="ID", help="only this subtask's criteria")
     verify.add_argument("--cwd", metavar="DIR", help="where the commands run (default: the plan's folder)")
     verify.add_argument("--yes", action="store_true", help="run without asking (for CI); the commands are still listed")
-    verify.add_argument("--timeout", metavar="S", type=_timeout_seconds,
-                        help="seconds per command for criteria without their own timeout_s (default: 600)")
+    verify.add_argument(
+        "--timeout",
+        metavar="S",
+        type=_timeout_seconds,
+        help="seconds per command for criteria without their own timeout_s (default: 600)",
+    )
 
 
 class UsageError(Exception):
@@ -70,10 +72,10 @@ def _command_lines(command: str, indent: str) -> str:
 
 def _load(path: str):
     """The plan and its PlanDocument; UsageError when it cannot be used as is."""
+    from decomposer.check.schema import schema_findings
     from decomposer.editing.document import PlanDocument
     from decomposer.plan.files import unwritable_text_pointer
     from decomposer.plan.loading import PlanLoadError, load_plan
-    from decomposer.check.schema import schema_findings
 
     if path == "-":
         raise UsageError("PLAN must be a file: the evidence is written back to it")
@@ -84,16 +86,20 @@ def _load(path: str):
     findings = schema_findings(loaded.plan)
     if findings:
         first = findings[0]
-        raise UsageError(f"{one_line(path)} does not match the schema ({plural(len(findings), 'error')}; first: "
-                         f"{one_line(first.path or '/')} {one_line(shorten(first.message, 100))}); "
-                         f"see `decomposer check {one_line(path)}`")
+        raise UsageError(
+            f"{one_line(path)} does not match the schema ({plural(len(findings), 'error')}; first: "
+            f"{one_line(first.path or '/')} {one_line(shorten(first.message, 100))}); "
+            f"see `decomposer check {one_line(path)}`"
+        )
     folder = Path(path).parent
     if not os.access(folder, os.W_OK):  # write_atomic puts its temp file beside the plan
         raise UsageError(f"cannot write in {one_line(str(folder))}, where the evidence would be saved")
     bad = unwritable_text_pointer(loaded.plan)
     if bad is not None:
-        raise UsageError(f"{one_line(path)}: the text at {one_line(bad or '/')} cannot be written back as UTF-8 "
-                         "(a lone surrogate); fix it first")
+        raise UsageError(
+            f"{one_line(path)}: the text at {one_line(bad or '/')} cannot be written back as UTF-8 "
+            "(a lone surrogate); fix it first"
+        )
     return PlanDocument(loaded.plan, Path(path))
 
 
@@ -143,7 +149,9 @@ def _confirm(question: str) -> bool:
 def _print_result(evidence) -> None:
     run = evidence.run
     mark = "✓" if evidence.passed else "✗"
-    out(f"{mark} {one_line(run.subtask_id)} #{run.criterion + 1}  {evidence.duration_s:.1f} s  {one_line(evidence.detail)}")
+    out(
+        f"{mark} {one_line(run.subtask_id)} #{run.criterion + 1}  {evidence.duration_s:.1f} s  {one_line(evidence.detail)}"
+    )
     if not evidence.passed:
         lines = [line for line in evidence.output_tail.split("\n") if line.strip()][-FAILURE_LINES:]
         for line in lines:  # already escaped and redacted
@@ -153,13 +161,20 @@ def _print_result(evidence) -> None:
 def _print_summary(summary) -> None:
     out("Summary (interrupted):" if summary.interrupted else "Summary:")
     for row in summary.subtasks:
-        parts = [f"{row.passed} passed" if row.passed else "", f"{row.failed} failed" if row.failed else "",
-                 f"{row.not_run} not run" if row.not_run else "",
-                 f"{row.waiting_review} waiting for review" if row.waiting_review else ""]
+        parts = [
+            f"{row.passed} passed" if row.passed else "",
+            f"{row.failed} failed" if row.failed else "",
+            f"{row.not_run} not run" if row.not_run else "",
+            f"{row.waiting_review} waiting for review" if row.waiting_review else "",
+        ]
         out(f"  {_subtask_label(row.subtask_id, row.subtask_title)}: {', '.join(p for p in parts if p)}")
-    reviews = f" · {plural(summary.waiting_review, 'review criterion')} waiting for a human" if summary.waiting_review else ""
-    out(f"{plural(summary.passed + summary.failed + summary.not_run, 'command')}: {summary.passed} passed, "
-         f"{summary.failed} failed, {summary.not_run} not run{reviews}")
+    reviews = (
+        f" · {plural(summary.waiting_review, 'review criterion')} waiting for a human" if summary.waiting_review else ""
+    )
+    out(
+        f"{plural(summary.passed + summary.failed + summary.not_run, 'command')}: {summary.passed} passed, "
+        f"{summary.failed} failed, {summary.not_run} not run{reviews}"
+    )
 
 
 def _save(document) -> None:
@@ -173,7 +188,15 @@ def verify_command(args, runner=None) -> int:
     """``args``: plan, subtask, cwd, yes, timeout. ``runner`` stands in for
     ``decomposer.verify.run_one`` (tests use it to interrupt between runs)."""
     from decomposer.plan.graph import dependency_order
-    from decomposer.verify.runs import DEFAULT_TIMEOUT_S, UnknownSubtask, evidence_edit, planned_runs, review_waiting, run_one, summarize
+    from decomposer.verify.runs import (
+        DEFAULT_TIMEOUT_S,
+        UnknownSubtask,
+        evidence_edit,
+        planned_runs,
+        review_waiting,
+        run_one,
+        summarize,
+    )
 
     runner = runner or run_one
     default_timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT_S
@@ -184,16 +207,19 @@ def verify_command(args, runner=None) -> int:
             waiting = review_waiting(document.plan, args.subtask)
         except UnknownSubtask as exc:
             known = ", ".join(exc.known[:20]) + (", …" if len(exc.known) > 20 else "")
-            raise UsageError(f'no subtask "{one_line(exc.subtask_id)}" in {one_line(args.plan)} '
-                             f"(ids: {one_line(known) or 'none'})") from None
+            raise UsageError(
+                f'no subtask "{one_line(exc.subtask_id)}" in {one_line(args.plan)} (ids: {one_line(known) or "none"})'
+            ) from None
         folder = _working_folder(args.cwd, args.plan)
     except UsageError as exc:
         err(f"decomposer verify: {exc}")
         return EXIT_USAGE
 
     if planned:
-        err(f"{plural(len(planned), 'command')} to run in {one_line(str(folder))} "
-             f"(timeout {default_timeout:g} s unless a criterion sets its own):")
+        err(
+            f"{plural(len(planned), 'command')} to run in {one_line(str(folder))} "
+            f"(timeout {default_timeout:g} s unless a criterion sets its own):"
+        )
     else:
         where = f"subtask {one_line(args.subtask)}" if args.subtask else one_line(args.plan)
         err(f"{where} has no command criteria to run")

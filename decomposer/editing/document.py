@@ -19,15 +19,16 @@ import copy
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from decomposer.clock import rfc3339, utc_now
-from decomposer.plan.names import safe_filename
 from decomposer.plan.files import unwritable_text_pointer, write_plan
 from decomposer.plan.graph import cycle_with
 from decomposer.plan.loading import load_plan
+from decomposer.plan.names import safe_filename
 
 UNDO_LIMIT = 500
 # Keystrokes in one field closer together than this are one undo step.
@@ -91,17 +92,23 @@ class PlanDocument:
     ``path`` the file it belongs to, ``revision`` counts every change (undo and redo
     included), ``dirty`` says whether it differs from what was opened or last saved."""
 
-    def __init__(self, plan: dict, path: Path | None = None, *,
-                 time_source: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        plan: dict,
+        path: Path | None = None,
+        *,
+        time_source: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         """``plan`` is deep-copied: the document owns its snapshots. ``time_source``
         times keystrokes for coalescing; ``wall_clock`` stamps ``updated_at``."""
         if not isinstance(plan, dict):
             raise TypeError(f"a plan is a JSON object (dict), got {type(plan).__name__}")
         self._start(copy.deepcopy(plan), path, time_source, wall_clock)
 
-    def _start(self, plan: dict, path: Path | None, time_source: Callable[[], float],
-               wall_clock: Callable[[], datetime]) -> None:
+    def _start(
+        self, plan: dict, path: Path | None, time_source: Callable[[], float], wall_clock: Callable[[], datetime]
+    ) -> None:
         self.plan: dict = plan
         self.path: Path | None = Path(path) if path is not None else None
         self.revision = 0
@@ -117,8 +124,9 @@ class PlanDocument:
         self._typed_at = 0.0
 
     @classmethod
-    def _adopt(cls, plan: dict, path: Path | None, time_source: Callable[[], float],
-               wall_clock: Callable[[], datetime]) -> PlanDocument:
+    def _adopt(
+        cls, plan: dict, path: Path | None, time_source: Callable[[], float], wall_clock: Callable[[], datetime]
+    ) -> PlanDocument:
         """A document around ``plan`` without copying it (for plans nobody else holds)."""
         document = cls.__new__(cls)
         document._start(plan, path, time_source, wall_clock)
@@ -127,9 +135,14 @@ class PlanDocument:
     # --- creating and opening -------------------------------------------------------------
 
     @classmethod
-    def new(cls, task: str = "", title: str = UNTITLED, *,
-            time_source: Callable[[], float] = time.monotonic,
-            wall_clock: Callable[[], datetime] = utc_now) -> PlanDocument:
+    def new(
+        cls,
+        task: str = "",
+        title: str = UNTITLED,
+        *,
+        time_source: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utc_now,
+    ) -> PlanDocument:
         """A skeleton plan. It has no subtasks (and maybe no task) yet, so it does not
         pass validation; the validator says what is missing."""
         plan = {
@@ -142,9 +155,13 @@ class PlanDocument:
         return cls._adopt(plan, None, time_source, wall_clock)
 
     @classmethod
-    def open(cls, path: Path | str, *,
-             time_source: Callable[[], float] = time.monotonic,
-             wall_clock: Callable[[], datetime] = utc_now) -> PlanDocument:
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        time_source: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = utc_now,
+    ) -> PlanDocument:
         """The plan in ``path``; a new plan bound to ``path`` when there is no such file
         (named after the file, not dirty until edited). Raises
         ``decomposer.plan.loading.PlanLoadError`` with the reason when the file cannot be
@@ -187,8 +204,7 @@ class PlanDocument:
         one when it continues a run of keystrokes in the same field."""
         now = self._time()
         continues = (
-            typing is not None and typing == self._typing and self._undo
-            and now - self._typed_at <= COALESCE_SECONDS
+            typing is not None and typing == self._typing and self._undo and now - self._typed_at <= COALESCE_SECONDS
         )
         if not continues:
             self._undo.append(self.plan)
@@ -256,7 +272,7 @@ class PlanDocument:
         """Remove and return the item at ``index`` of the array at ``tokens``."""
         items = _list_at(self._value_at(tokens), tokens)
         _check_index(index, len(items), tokens)
-        self._commit(_updated(self.plan, tokens, lambda _: [*items[:index], *items[index + 1:]]))
+        self._commit(_updated(self.plan, tokens, lambda _: [*items[:index], *items[index + 1 :]]))
         return items[index]
 
     def list_move(self, tokens: Tokens, index: int, delta: int) -> int:
@@ -288,7 +304,7 @@ class PlanDocument:
         subtasks = self._subtasks()
         _check_index(index, len(subtasks), ("subtasks",))
         removed = subtasks[index]
-        remaining = [*subtasks[:index], *subtasks[index + 1:]]
+        remaining = [*subtasks[:index], *subtasks[index + 1 :]]
         sid = removed.get("id") if isinstance(removed, dict) else None
         if isinstance(sid, str) and not any(isinstance(s, dict) and s.get("id") == sid for s in remaining):
             remaining = [_without_dependency(s, sid) for s in remaining]
@@ -319,7 +335,7 @@ class PlanDocument:
         _check_index(index, len(subtasks) + 1, ("subtasks",))
         if count < 0 or index + count > len(subtasks):
             raise EditError(f"cannot replace {count} subtasks from #{index + 1}: the plan has {len(subtasks)}")
-        replaced = [*subtasks[:index], *_owned(list(new_subtasks)), *subtasks[index + count:]]
+        replaced = [*subtasks[:index], *_owned(list(new_subtasks)), *subtasks[index + count :]]
         self._commit({**self.plan, "subtasks": replaced})
 
     def set_plan(self, plan: dict) -> None:
@@ -374,6 +390,7 @@ class PlanDocument:
 
 # --- copy-on-write helpers ----------------------------------------------------------------
 
+
 def _is_index(token: Any) -> bool:
     return isinstance(token, int) and not isinstance(token, bool)
 
@@ -416,7 +433,7 @@ def _updated(node: Any, tokens: Tokens | list, change: Callable[[Any], Any], dep
         child = node.get(token, _MISSING)
         if child is _MISSING and depth + 1 < len(tokens):
             if not isinstance(tokens[depth + 1], str):
-                raise EditError(f"{_describe(tuple(tokens[:depth + 1]))} is missing")
+                raise EditError(f"{_describe(tuple(tokens[: depth + 1]))} is missing")
             child = {}
         return {**node, token: _updated(child, tokens, change, depth + 1)}
     if isinstance(node, list) and _is_index(token):
@@ -448,8 +465,9 @@ def _with_item(parent: Any, key: Any, value: Any, tokens: Tokens) -> Any:
 
 def _without_key(parent: Any, key: Any, tokens: Tokens) -> dict:
     if not isinstance(parent, dict):
-        raise EditError(f"cannot delete {_describe(tokens)}: only keys of objects can be deleted "
-                        "(use list_remove for array items)")
+        raise EditError(
+            f"cannot delete {_describe(tokens)}: only keys of objects can be deleted (use list_remove for array items)"
+        )
     return {name: value for name, value in parent.items() if name != key}
 
 

@@ -9,6 +9,7 @@ mode 0o700 and drafts are written 0o600: a plan may describe unreleased work.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,9 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from decomposer.plan.names import slugify
 from decomposer.plan.files import write_atomic
 from decomposer.plan.loading import PlanLoadError, load_plan, parse_plan
+from decomposer.plan.names import slugify
 
 APP_NAME = "decomposer"
 DATA_DIR_ENV = "DECOMPOSER_DATA_DIR"
@@ -92,10 +93,8 @@ class DraftStore:
         # Each missing level gets 0o700 (mkdir's parents=True would give the default).
         missing = [folder for folder in (self.root, *self.root.parents) if not folder.exists()]
         for folder in reversed(missing):
-            try:
+            with contextlib.suppress(FileExistsError):  # another process made it meanwhile
                 folder.mkdir(mode=FOLDER_MODE)
-            except FileExistsError:
-                pass  # another process made it meanwhile
 
     def save(self, key: str, plan: Any, source_path: Path | None) -> Path:
         """Write the draft atomically and return its file. Cheap enough to call after
@@ -120,8 +119,11 @@ class DraftStore:
             record = parse_plan(file.read_bytes(), str(file)).plan
         except (OSError, PlanLoadError):
             return None
-        if not (isinstance(record.get("plan"), dict) and isinstance(record.get("saved_at"), str)
-                and isinstance(record.get("source_path"), (str, type(None)))):
+        if not (
+            isinstance(record.get("plan"), dict)
+            and isinstance(record.get("saved_at"), str)
+            and isinstance(record.get("source_path"), (str, type(None)))
+        ):
             return None
         return record
 
@@ -183,7 +185,5 @@ class DraftStore:
 
     def discard(self, key: str) -> None:
         """Delete draft ``key``; nothing happens when there is none."""
-        try:
+        with contextlib.suppress(FileNotFoundError):
             self._path(key).unlink()
-        except FileNotFoundError:
-            pass

@@ -17,26 +17,30 @@ its name to ``BUILTIN_MODULES`` (the order there is the order in the dialog).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
-from decomposer.plan.files import unwritable_text_pointer, write_atomic
 from decomposer.check.findings import ERROR, Finding
+from decomposer.check.validate import validate_plan
+from decomposer.plan.files import unwritable_text_pointer, write_atomic
 from decomposer.plan.names import safe_filename
 from decomposer.text import one_line, shorten
-from decomposer.check.validate import validate_plan
 
 BUILTIN_MODULES = ("json_plan", "markdown", "brief", "github", "jira_csv", "linear")
 PREVIEW_LIMIT = 200 * 1024  # characters of a preview
 PREVIEW_CUT_NOTE = "\n\n… (preview cut at 200 KB; the exported file is complete)\n"
 MANIFEST = ".decomposer-export.json"  # in every exported folder: the files the export wrote
-MANIFEST_ABOUT = ("Files written by `decomposer export`. An export that replaces this folder removes the "
-                  "listed files it no longer writes; files not listed here are never touched.")
+MANIFEST_ABOUT = (
+    "Files written by `decomposer export`. An export that replaces this folder removes the "
+    "listed files it no longer writes; files not listed here are never touched."
+)
 MAX_MANIFEST_BYTES = 1024 * 1024
 
 
@@ -112,8 +116,9 @@ def blocking_findings(plan: Any, *, allow_warnings: bool = True) -> list[Finding
     return [f for f in report.findings if f.severity == ERROR or not allow_warnings]
 
 
-def export(plan: dict, name: str, destination: Path, *, allow_warnings: bool = True,
-           overwrite: bool = False) -> WrittenFiles:
+def export(
+    plan: dict, name: str, destination: Path, *, allow_warnings: bool = True, overwrite: bool = False
+) -> WrittenFiles:
     """Validate ``plan``, render it with exporter ``name`` and write it to
     ``destination`` (the file for a "file" exporter, the folder for a "folder" one,
     created when missing). Returns the files written; with ``overwrite``, files an
@@ -144,12 +149,17 @@ def preview(plan: dict, name: str) -> str:
 
 # --- writing --------------------------------------------------------------------------------
 
+
 def _relative(name: str) -> PurePosixPath:
     """``name`` as a path that stays below its folder; ExportError otherwise."""
     path = PurePosixPath(name)
     unsafe = (
-        not name or "\\" in name or "\x00" in name or ":" in name
-        or path.is_absolute() or any(part in ("", ".", "..") for part in name.split("/"))
+        not name
+        or "\\" in name
+        or "\x00" in name
+        or ":" in name
+        or path.is_absolute()
+        or any(part in ("", ".", "..") for part in name.split("/"))
     )
     if unsafe:
         raise ExportError(f"refusing to write {one_line(shorten(name, 80))!r}: not a plain relative path")
@@ -166,7 +176,7 @@ def _targets(kind: str, files: dict[str, str], destination: Path) -> list[tuple[
     if kind == "file":
         if len(files) != 1:
             raise ExportError(f"a file exporter must render one file, rendered {len(files)}")
-        (name, text), = files.items()
+        ((name, text),) = files.items()
         _relative(name)
         return [(destination, text)]
     if kind != "folder":
@@ -182,14 +192,17 @@ def _targets(kind: str, files: dict[str, str], destination: Path) -> list[tuple[
         seen.add(name.casefold())
         target = destination.joinpath(*_relative(name).parts)
         if not _inside(target.parent, destination) or not _inside(target, destination):
-            raise ExportError(f"refusing to write {one_line(shorten(name, 80))!r}: it would land outside "
-                              f"{destination} (through a symbolic link)")
+            raise ExportError(
+                f"refusing to write {one_line(shorten(name, 80))!r}: it would land outside "
+                f"{destination} (through a symbolic link)"
+            )
         targets.append((target, text))
     return targets
 
 
-def write_files(kind: str, files: dict[str, str], destination: Path, *, overwrite: bool = False,
-                plan: Any = None) -> WrittenFiles:
+def write_files(
+    kind: str, files: dict[str, str], destination: Path, *, overwrite: bool = False, plan: Any = None
+) -> WrittenFiles:
     """Write rendered ``files`` for an exporter of ``kind`` (see ``export``, which is this
     after validation and rendering). Every check runs before the first byte is written.
     ``plan`` only improves the message when a text cannot be written as UTF-8.
@@ -209,8 +222,10 @@ def write_files(kind: str, files: dict[str, str], destination: Path, *, overwrit
             text.encode("utf-8")
         except UnicodeEncodeError:
             where = unwritable_text_pointer(plan) if plan is not None else None
-            raise ExportError(f"cannot write {target.name}: the plan holds a character that cannot be written "
-                              f"as UTF-8 (a lone surrogate{f' at {where}' if where else ''})") from None
+            raise ExportError(
+                f"cannot write {target.name}: the plan holds a character that cannot be written "
+                f"as UTF-8 (a lone surrogate{f' at {where}' if where else ''})"
+            ) from None
         folder = _nearest_existing(target.parent)
         if not folder.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(folder))
@@ -263,7 +278,9 @@ def _write(target: Path, text: str) -> None:
 def _manifest_target(destination: Path) -> Path:
     manifest = destination / MANIFEST
     if not _inside(manifest, destination):
-        raise ExportError(f"refusing to write {MANIFEST!r}: it would land outside {destination} (through a symbolic link)")
+        raise ExportError(
+            f"refusing to write {MANIFEST!r}: it would land outside {destination} (through a symbolic link)"
+        )
     return manifest
 
 
@@ -332,7 +349,5 @@ def _make_folders(folder: Path) -> list[Path]:
 
 
 def _remove(action: Callable[[], None]) -> None:
-    try:
+    with contextlib.suppress(OSError):
         action()
-    except OSError:
-        pass

@@ -19,13 +19,13 @@ import re
 from string import Template
 from typing import Any
 
-from decomposer.plan.pointers import as_dict, as_list
-from decomposer.plan.graph import first_positions, subtask_items
-from decomposer.resources import data_path
 from decomposer.check.validate import validate_plan
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown import README, file_names, readiness_labels, subtask_table, summary_line
 from decomposer.exporters.markdown_syntax import as_text, block, code_span, fenced, inline
+from decomposer.plan.graph import first_positions, subtask_items
+from decomposer.plan.pointers import as_dict, as_list
+from decomposer.resources import data_path
 
 TEMPLATE_FILE = "brief.md"
 NONE = "—"
@@ -71,7 +71,7 @@ def _indent(text: str, pad: str) -> str:
 
 def _item(marker: str, text: str) -> str:
     """A list item whose text may span lines: continuation lines indented to the text."""
-    return marker + _indent(text, " " * len(marker))[len(marker):]
+    return marker + _indent(text, " " * len(marker))[len(marker) :]
 
 
 def render(plan: dict) -> dict[str, str]:
@@ -80,14 +80,17 @@ def render(plan: dict) -> dict[str, str]:
     positions = first_positions(subtask_items(plan))
     subtasks = as_list(plan.get("subtasks"))
     context = plan.get("context")
-    files = {README: say(
-        "readme",
-        plan_title=inline(plan.get("title")) or "Untitled plan",
-        summary=summary_line(plan, len(names), report.readiness.delegable),
-        task=fenced(plan.get("task")),
-        context=say("context", context=fenced(context)) if context not in (None, "") else "",
-        table="\n".join(subtask_table(plan, names, readiness_labels(plan, report))),
-    ) + "\n"}
+    files = {
+        README: say(
+            "readme",
+            plan_title=inline(plan.get("title")) or "Untitled plan",
+            summary=summary_line(plan, len(names), report.readiness.delegable),
+            task=fenced(plan.get("task")),
+            context=say("context", context=fenced(context)) if context not in (None, "") else "",
+            table="\n".join(subtask_table(plan, names, readiness_labels(plan, report))),
+        )
+        + "\n"
+    }
     # Each brief goes to an agent on its own, so each carries the plan's context.
     plan_context = say("brief-context", context=fenced(context)) if context not in (None, "") else ""
     for i, name in names.items():
@@ -114,8 +117,10 @@ def _brief(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str
 
 def _start(state: dict) -> str:
     parts = [block(state.get("summary")) or NONE]
-    for fragment, items in (("start-preconditions", state.get("preconditions")),
-                            ("start-artifacts", state.get("artifacts"))):
+    for fragment, items in (
+        ("start-preconditions", state.get("preconditions")),
+        ("start-artifacts", state.get("artifacts")),
+    ):
         if as_list(items):
             parts += [say(fragment), "\n".join(f"- {inline(item)}" for item in items)]
     return "\n\n".join(parts)
@@ -160,23 +165,37 @@ def _boundaries(boundaries: Any) -> str:
             items.append(_item("- ", inline(boundary) or NONE))
             continue
         action = boundary.get("action")
-        details = [say(f"action-{action}") if action in ACTIONS else say("action-unknown", action=inline(action) or "none")]
+        details = [
+            say(f"action-{action}") if action in ACTIONS else say("action-unknown", action=inline(action) or "none")
+        ]
         if "question" in boundary:
             details.append(say("boundary-question", question=inline(boundary["question"])))
         if "reason" in boundary:
             details.append(say("boundary-reason", reason=inline(boundary["reason"])))
-        items.append("\n".join([_item("- ", say("boundary", trigger=inline(boundary.get("trigger")) or NONE)),
-                                *(_indent(_item("- ", detail), "  ") for detail in details)]))
+        items.append(
+            "\n".join(
+                [
+                    _item("- ", say("boundary", trigger=inline(boundary.get("trigger")) or NONE)),
+                    *(_indent(_item("- ", detail), "  ") for detail in details),
+                ]
+            )
+        )
     return "\n".join(items) or say("no-boundaries")
 
 
 def _autonomy_rules(subtask: dict) -> str:
     autonomy = subtask.get("autonomy")
     if autonomy == "gated":
-        confirmations = [inline(b.get("trigger")) or NONE for b in as_list(subtask.get("pause_boundaries"))
-                         if isinstance(b, dict) and b.get("action") == "confirm"]
-        listed = say("gated-confirmations", triggers="; ".join(f'"{trigger}"' for trigger in confirmations)) \
-            if confirmations else say("gated-no-confirmations")
+        confirmations = [
+            inline(b.get("trigger")) or NONE
+            for b in as_list(subtask.get("pause_boundaries"))
+            if isinstance(b, dict) and b.get("action") == "confirm"
+        ]
+        listed = (
+            say("gated-confirmations", triggers="; ".join(f'"{trigger}"' for trigger in confirmations))
+            if confirmations
+            else say("gated-no-confirmations")
+        )
         return say("autonomy-gated", confirmations=listed)
     if autonomy in AUTONOMY_LEVELS:
         return say(f"autonomy-{autonomy}")
@@ -187,8 +206,12 @@ def _autonomy_rules(subtask: dict) -> str:
 def _risk(risk: dict) -> str:
     reversible = risk.get("reversible")
     shown = ("yes" if reversible else "no") if isinstance(reversible, bool) else inline(reversible) or NONE
-    text = say("risk", stakes=inline(risk.get("stakes")) or NONE,
-               verification_cost=inline(risk.get("verification_cost")) or NONE, reversible=shown)
+    text = say(
+        "risk",
+        stakes=inline(risk.get("stakes")) or NONE,
+        verification_cost=inline(risk.get("verification_cost")) or NONE,
+        reversible=shown,
+    )
     return f"{text}\n\n{say('risk-irreversible')}" if reversible is False else text
 
 

@@ -25,7 +25,17 @@ import json
 
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown import file_names
-from decomposer.exporters.tickets import PARENT, creation_order, delegable_indexes, mappings, plan_body, plan_title, subtask_body, subtask_labels, subtask_title
+from decomposer.exporters.tickets import (
+    PARENT,
+    creation_order,
+    delegable_indexes,
+    mappings,
+    plan_body,
+    plan_title,
+    subtask_body,
+    subtask_labels,
+    subtask_title,
+)
 
 MANIFEST_FILE = "issues.json"
 PARENT_BODY_FILE = "plan.md"
@@ -42,27 +52,44 @@ def render(plan: dict) -> dict[str, str]:
     names = file_names(plan)
     order = creation_order(plan)
     files = {MANIFEST_FILE: "", PARENT_BODY_FILE: plan_body(plan, {}, delegable)}
-    issues = [{"key": PARENT, "title": plan_title(plan, limits["title_length"]), "labels": [],
-               "body_file": PARENT_BODY_FILE, "parent": None, "blocked_by": []}]
+    issues = [
+        {
+            "key": PARENT,
+            "title": plan_title(plan, limits["title_length"]),
+            "labels": [],
+            "body_file": PARENT_BODY_FILE,
+            "parent": None,
+            "blocked_by": [],
+        }
+    ]
     for i in order:
         subtask = plan["subtasks"][i]
         files[names[i]] = subtask_body(plan, i, {}, i in delegable)
         deps = subtask.get("depends_on")
-        issues.append({
-            "key": subtask.get("id"),
-            "title": subtask_title(subtask, limits["title_length"]),
-            "labels": subtask_labels(subtask),
-            "body_file": names[i],
-            "parent": PARENT,
-            "blocked_by": [dep for dep in deps if isinstance(dep, str)] if isinstance(deps, list) else [],
-        })
-    files[MANIFEST_FILE] = json.dumps({
-        "about": "GitHub issues for this plan in creation order: the parent first, then each subtask after "
-                 "the ones it is blocked by. Bodies are Markdown files beside this one; 'decomposer export "
-                 "PLAN --to github --push --repo OWNER/NAME' creates them and fills in the issue numbers.",
-        "plan": plan.get("id"),
-        "issues": issues,
-    }, indent=2, ensure_ascii=False) + "\n"
+        issues.append(
+            {
+                "key": subtask.get("id"),
+                "title": subtask_title(subtask, limits["title_length"]),
+                "labels": subtask_labels(subtask),
+                "body_file": names[i],
+                "parent": PARENT,
+                "blocked_by": [dep for dep in deps if isinstance(dep, str)] if isinstance(deps, list) else [],
+            }
+        )
+    files[MANIFEST_FILE] = (
+        json.dumps(
+            {
+                "about": "GitHub issues for this plan in creation order: the parent first, then each subtask after "
+                "the ones it is blocked by. Bodies are Markdown files beside this one; 'decomposer export "
+                "PLAN --to github --push --repo OWNER/NAME' creates them and fills in the issue numbers.",
+                "plan": plan.get("id"),
+                "issues": issues,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     return files
 
 
@@ -70,7 +97,7 @@ EXPORTER = Exporter(
     name="github",
     label="GitHub issues",
     description="A folder of GitHub issue bodies (a parent for the plan, one per subtask) and an issues.json "
-                "of titles, labels and dependencies; --push creates them.",
+    "of titles, labels and dependencies; --push creates them.",
     kind="folder",
     default_name=default_name,
     render=render,

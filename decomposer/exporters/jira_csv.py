@@ -41,11 +41,11 @@ import io
 import re
 from typing import Any
 
-from decomposer.plan.pointers import as_dict, as_list
-from decomposer.plan.graph import dependency_order, first_positions, subtask_items
-from decomposer.text import one_line, shorten, terminal_safe
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown_syntax import as_text
+from decomposer.plan.graph import dependency_order, first_positions, subtask_items
+from decomposer.plan.pointers import as_dict, as_list
+from decomposer.text import one_line, shorten, terminal_safe
 
 HEADER = ("Issue Type", "Issue ID", "Summary", "Description", "Priority", "Labels", "Parent")
 PARENT_TYPE = "Task"
@@ -81,6 +81,7 @@ def neutralise(cell: str) -> str:
 
 
 # --- Jira wiki markup -----------------------------------------------------------------------
+
 
 def wiki_inline(value: Any) -> str:
     """One line of untrusted text as Jira wiki markup that renders as the text itself."""
@@ -118,6 +119,7 @@ def _monospace(value: Any) -> str:
 
 # --- cells ----------------------------------------------------------------------------------
 
+
 def priority(risk: Any) -> str:
     """Jira priority from a subtask's risk (see the module docstring); "" when the risk
     is not one the schema allows (the project default applies)."""
@@ -151,7 +153,7 @@ def _cap(text: str) -> str:
     # Plan text cannot spell "{noformat}" (wiki_inline escapes braces; wiki_code does not use
     # the block for text that holds it), so an odd count means the cut is inside a block.
     if kept.count(_NOFORMAT) % 2:
-        kept = text[:room - len(_CLOSE_NOFORMAT)]
+        kept = text[: room - len(_CLOSE_NOFORMAT)]
         kept += _CLOSE_NOFORMAT if kept.count(_NOFORMAT) % 2 else ""
     return kept + CUT_NOTE
 
@@ -162,11 +164,17 @@ def _summary(text: str) -> str:
 
 # --- descriptions ---------------------------------------------------------------------------
 
+
 def subtask_description(plan: dict, subtask: dict, positions: dict[str, int]) -> str:
     risk = as_dict(subtask.get("risk"))
     state = as_dict(subtask.get("input_state"))
-    lines = ["h3. Goal", wiki_block(subtask.get("goal")) or NONE, "", "h3. Input state",
-             wiki_block(state.get("summary")) or NONE]
+    lines = [
+        "h3. Goal",
+        wiki_block(subtask.get("goal")) or NONE,
+        "",
+        "h3. Input state",
+        wiki_block(state.get("summary")) or NONE,
+    ]
     for heading, items in (("Preconditions", state.get("preconditions")), ("Artifacts", state.get("artifacts"))):
         if as_list(items):
             lines += ["", f"*{heading}:*", *(f"* {wiki_inline(item) or NONE}" for item in items)]
@@ -174,12 +182,15 @@ def subtask_description(plan: dict, subtask: dict, positions: dict[str, int]) ->
     lines += ["", "h3. Pause boundaries", *_boundaries(subtask.get("pause_boundaries"))]
     reversible = risk.get("reversible")
     lines += [
-        "", "h3. Autonomy and risk",
+        "",
+        "h3. Autonomy and risk",
         f"* Autonomy: *{wiki_inline(subtask.get('autonomy')) or NONE}*",
         f"* Stakes: {wiki_inline(risk.get('stakes')) or NONE}",
         f"* Verification cost: {wiki_inline(risk.get('verification_cost')) or NONE}",
         f"* Reversible: {('yes' if reversible else 'no') if isinstance(reversible, bool) else wiki_inline(reversible) or NONE}",
-        "", "h3. Depends on", *_dependencies(plan, subtask, positions),
+        "",
+        "h3. Depends on",
+        *_dependencies(plan, subtask, positions),
     ]
     return _cap("\n".join(lines))
 
@@ -219,7 +230,9 @@ def _boundaries(boundaries: Any) -> list[str]:
         if not isinstance(boundary, dict):
             lines.append(f"* {wiki_inline(boundary) or NONE}")
             continue
-        lines.append(f"* {wiki_inline(boundary.get('trigger')) or NONE}: *{wiki_inline(boundary.get('action')) or NONE}*")
+        lines.append(
+            f"* {wiki_inline(boundary.get('trigger')) or NONE}: *{wiki_inline(boundary.get('action')) or NONE}*"
+        )
         for field, heading in (("question", "Question"), ("reason", "Reason")):
             if field in boundary:
                 lines.append(f"** {heading}: {wiki_inline(boundary[field]) or NONE}")
@@ -244,12 +257,15 @@ def plan_description(plan: dict, order: list[int]) -> str:
     lines += ["", "h3. Subtasks", "In dependency order; each is a sub-task of this issue."]
     for i in order:
         subtask = subtasks[i]
-        lines.append(f"* {wiki_inline(subtask.get('id')) or NONE}: {wiki_inline(subtask.get('title')) or NONE} "
-                     f"(autonomy {wiki_inline(subtask.get('autonomy')) or NONE})")
+        lines.append(
+            f"* {wiki_inline(subtask.get('id')) or NONE}: {wiki_inline(subtask.get('title')) or NONE} "
+            f"(autonomy {wiki_inline(subtask.get('autonomy')) or NONE})"
+        )
     return _cap("\n".join(lines))
 
 
 # --- the file -------------------------------------------------------------------------------
+
 
 def rows(plan: dict) -> list[tuple[str, ...]]:
     """The CSV records, header first, cells not yet neutralised."""
@@ -260,21 +276,33 @@ def rows(plan: dict) -> list[tuple[str, ...]]:
     for number, i in enumerate(order, start=2):
         subtask = items[i]
         estimate = subtask.get("estimate")
-        labels = [f"autonomy-{as_text(subtask.get('autonomy'))}" if subtask.get("autonomy") is not None else "",
-                  f"estimate-{as_text(estimate)}" if estimate is not None else "",
-                  *as_list(subtask.get("labels"))]
-        children.append((
-            SUBTASK_TYPE, str(number),
-            _summary(f"{as_text(subtask.get('id')) or '?'}: {as_text(subtask.get('title'))}"),
-            subtask_description(plan, subtask, positions),
-            priority(subtask.get("risk")),
-            _labels(labels),
-            "1",
-        ))
+        labels = [
+            f"autonomy-{as_text(subtask.get('autonomy'))}" if subtask.get("autonomy") is not None else "",
+            f"estimate-{as_text(estimate)}" if estimate is not None else "",
+            *as_list(subtask.get("labels")),
+        ]
+        children.append(
+            (
+                SUBTASK_TYPE,
+                str(number),
+                _summary(f"{as_text(subtask.get('id')) or '?'}: {as_text(subtask.get('title'))}"),
+                subtask_description(plan, subtask, positions),
+                priority(subtask.get("risk")),
+                _labels(labels),
+                "1",
+            )
+        )
     child_priorities = {row[4] for row in children}
     parent_priority = next((p for p in PRIORITIES if p in child_priorities), "")
-    parent = (PARENT_TYPE, "1", _summary(as_text(plan.get("title"))) or "Untitled plan",
-              plan_description(plan, order), parent_priority, _labels([plan.get("id")]), "")
+    parent = (
+        PARENT_TYPE,
+        "1",
+        _summary(as_text(plan.get("title"))) or "Untitled plan",
+        plan_description(plan, order),
+        parent_priority,
+        _labels([plan.get("id")]),
+        "",
+    )
     return [HEADER, parent, *children]
 
 

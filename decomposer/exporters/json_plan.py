@@ -6,8 +6,8 @@ again gives the same bytes: the file can be checked in and diffed.
 
 from __future__ import annotations
 
-from decomposer.plan.files import dump_plan
 from decomposer.exporters import Exporter, plan_stem
+from decomposer.plan.files import dump_plan
 
 
 def default_name(plan: dict) -> str:

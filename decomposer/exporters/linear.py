@@ -25,7 +25,16 @@ import uuid
 from typing import Any
 
 from decomposer.exporters import Exporter, plan_stem
-from decomposer.exporters.tickets import PARENT, creation_order, delegable_indexes, mappings, plan_body, plan_title, subtask_body, subtask_title
+from decomposer.exporters.tickets import (
+    PARENT,
+    creation_order,
+    delegable_indexes,
+    mappings,
+    plan_body,
+    plan_title,
+    subtask_body,
+    subtask_title,
+)
 
 # Fixed forever: the client ids of exported issues are uuid5(this, "<plan id>/<key>").
 ID_NAMESPACE = uuid.UUID("5d0c3b4e-6f57-4c1e-9a43-0c7d8d7f2a61")
@@ -84,7 +93,7 @@ EXPORTER = Exporter(
     name="linear",
     label="Linear issues",
     description="A JSON file of Linear issueCreate inputs (a parent for the plan, one child per subtask, "
-                "priority and estimate mapped); --push creates them.",
+    "priority and estimate mapped); --push creates them.",
     kind="file",
     default_name=default_name,
     render=render,

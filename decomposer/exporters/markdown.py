@@ -18,14 +18,14 @@ import re
 from collections import Counter
 from typing import Any
 
-from decomposer.check.semantic import has_command_criterion
 from decomposer.check.findings import ERROR, WARNING
-from decomposer.plan.pointers import as_dict, as_list
-from decomposer.plan.graph import dependency_order, first_positions, subtask_items
+from decomposer.check.semantic import has_command_criterion
 from decomposer.check.validate import DELEGABLE_AUTONOMY, Report, validate_plan
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown_syntax import as_text, block, code_span, fenced, front_matter, inline
+from decomposer.plan.graph import dependency_order, first_positions, subtask_items
 from decomposer.plan.names import safe_filename
+from decomposer.plan.pointers import as_dict, as_list
 from decomposer.text import plural
 
 README = "README.md"
@@ -58,8 +58,11 @@ def file_names(plan: dict) -> dict[int, str]:
     names: dict[int, str] = {}
     taken = {README.casefold()}
     for i, subtask, sid in subtask_items(plan):
-        prefix = sid if sid is not None and _VALID_ID.match(sid) and len(sid) <= _ID_LIMIT else (
-            safe_filename(sid or "subtask", _ID_LIMIT))
+        prefix = (
+            sid
+            if sid is not None and _VALID_ID.match(sid) and len(sid) <= _ID_LIMIT
+            else (safe_filename(sid or "subtask", _ID_LIMIT))
+        )
         stem = f"{prefix}-{safe_filename(as_text(subtask.get('title')))}"
         name, n = f"{stem}.md", 1
         while name.casefold() in taken:
@@ -108,7 +111,7 @@ def render(plan: dict) -> dict[str, str]:
 
 
 def summary_line(plan: dict, subtask_count: int, delegable_count: int) -> str:
-    """"5 subtasks, 3 delegable as written · plan `id`"."""
+    """ "5 subtasks, 3 delegable as written · plan `id`"."""
     summary = f"{plural(subtask_count, 'subtask')}, {delegable_count} delegable as written"
     if plan.get("id") not in (None, ""):
         summary += f" · plan {code_span(plan.get('id'))}"
@@ -121,8 +124,7 @@ def subtask_table(plan: dict, names: dict[int, str], readiness: dict[int, str]) 
     subtasks = as_list(plan.get("subtasks"))
     if not names:
         return ["No subtasks yet."]
-    lines = ["| Id | Subtask | Autonomy | Estimate | Depends on | Readiness |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| Id | Subtask | Autonomy | Estimate | Depends on | Readiness |", "| --- | --- | --- | --- | --- | --- |"]
     for i in dependency_order(plan):
         if i not in names:
             continue
@@ -148,21 +150,24 @@ def _readme(plan: dict, names: dict[int, str], readiness: dict[int, str], delega
     return "\n".join(lines) + "\n"
 
 
-def _subtask_file(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str, int],
-                  is_delegable: bool) -> str:
+def _subtask_file(
+    plan: dict, subtask: dict, names: dict[int, str], positions: dict[str, int], is_delegable: bool
+) -> str:
     risk = as_dict(subtask.get("risk"))
     lines = [
-        front_matter({
-            "id": subtask.get("id"),
-            "title": subtask.get("title"),
-            "autonomy": subtask.get("autonomy"),
-            "estimate": subtask.get("estimate"),
-            "labels": subtask.get("labels", []),
-            "depends_on": subtask.get("depends_on", []),
-            "stakes": risk.get("stakes"),
-            "verification_cost": risk.get("verification_cost"),
-            "reversible": risk.get("reversible"),
-        }),
+        front_matter(
+            {
+                "id": subtask.get("id"),
+                "title": subtask.get("title"),
+                "autonomy": subtask.get("autonomy"),
+                "estimate": subtask.get("estimate"),
+                "labels": subtask.get("labels", []),
+                "depends_on": subtask.get("depends_on", []),
+                "stakes": risk.get("stakes"),
+                "verification_cost": risk.get("verification_cost"),
+                "reversible": risk.get("reversible"),
+            }
+        ),
         "",
         f"# {inline(subtask.get('id')) or 'Subtask'} · {inline(subtask.get('title')) or 'Untitled'}",
         "",

@@ -74,8 +74,8 @@ def _split_code_spans(text: str) -> list[tuple[bool, str]]:
             continue
         closing = runs[partner]
         if opening.start() > start:
-            pieces.append((False, text[start:opening.start()]))
-        pieces.append((True, text[opening.start():closing.end()]))
+            pieces.append((False, text[start : opening.start()]))
+        pieces.append((True, text[opening.start() : closing.end()]))
         start = closing.end()
         i = partner + 1
     if start < len(text):

@@ -21,14 +21,15 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from decomposer.plan.graph import dependency_order, first_positions, subtask_items
-from decomposer.resources import data_path
-from decomposer.text import one_line, shorten
 from decomposer.check.validate import validate_plan
 from decomposer.exporters.markdown import NONE, subtask_sections
 from decomposer.exporters.markdown_syntax import as_text, code_span, fenced, inline
+from decomposer.plan.graph import dependency_order, first_positions, subtask_items
+from decomposer.resources import data_path
+from decomposer.text import one_line, shorten
 
 MAPPINGS_FILE = "trackers.json"
 PARENT = "plan"  # names the parent ticket in manifests and reports, where subtasks use their ids
@@ -87,7 +88,7 @@ def subtask_labels(subtask: dict) -> list[str]:
 
 
 def label_family(name: str) -> str:
-    """"autonomy" or "estimate" for the labels decomposer derives, "other" for the rest."""
+    """ "autonomy" or "estimate" for the labels decomposer derives, "other" for the rest."""
     family = name.split(":", 1)[0]
     return family if ":" in name and family in ("autonomy", "estimate") else "other"
 
@@ -101,8 +102,11 @@ def _footer(plan: dict, sid: str | None) -> list[str]:
     where = f"plan {code_span(plan.get('id'))}" if plan.get("id") not in (None, "") else "a plan"
     if sid is not None:
         where += f", subtask {code_span(sid)}"
-    return ["---", "", f"*Written by decomposer from {where}. Edit the plan and push it again: "
-                       "a push replaces this text.*"]
+    return [
+        "---",
+        "",
+        f"*Written by decomposer from {where}. Edit the plan and push it again: a push replaces this text.*",
+    ]
 
 
 def subtask_body(plan: dict, index: int, refs: Mapping[str, str], delegable: bool) -> str:
@@ -124,8 +128,11 @@ def _blocked_by(plan: dict, subtask: dict, refs: Mapping[str, str]) -> list[str]
         title = inline(plan["subtasks"][j].get("title")) if j is not None else ""
         ref = _reference(refs, dep)
         label = f"{ref} · {inline(dep)}" if ref else inline(dep)
-        lines.append(f"- Blocked by {label}" + (f" · {title}" if title else " (not a subtask of this plan)")
-                     + ("" if ref else " (no ticket yet)"))
+        lines.append(
+            f"- Blocked by {label}"
+            + (f" · {title}" if title else " (not a subtask of this plan)")
+            + ("" if ref else " (no ticket yet)")
+        )
     return lines
 
 
@@ -133,8 +140,7 @@ def plan_body(plan: dict, refs: Mapping[str, str], delegable: set[int]) -> str:
     """The body of the parent ticket: the task, the context and the subtasks in the order
     they can be done, with their tickets' references once they exist."""
     order = creation_order(plan)
-    summary = (f"{len(order)} subtask{'s' if len(order) != 1 else ''}, "
-               f"{len(delegable)} delegable as written")
+    summary = f"{len(order)} subtask{'s' if len(order) != 1 else ''}, {len(delegable)} delegable as written"
     lines = [summary, "", "### Task", "", fenced(plan.get("task")), ""]
     if plan.get("context") not in (None, ""):
         lines += ["### Context", "", fenced(plan.get("context")), ""]
@@ -144,8 +150,10 @@ def plan_body(plan: dict, refs: Mapping[str, str], delegable: set[int]) -> str:
         sid = subtask.get("id")
         ref = _reference(refs, sid)
         head = f"{ref} · {inline(sid)}" if ref else inline(sid)
-        lines.append(f"- {head} · {inline(subtask.get('title')) or 'Untitled'} "
-                     f"(autonomy: {inline(subtask.get('autonomy')) or NONE})" + ("" if ref else " (no ticket yet)"))
+        lines.append(
+            f"- {head} · {inline(subtask.get('title')) or 'Untitled'} "
+            f"(autonomy: {inline(subtask.get('autonomy')) or NONE})" + ("" if ref else " (no ticket yet)")
+        )
     if not order:
         lines.append("No subtasks yet.")
     return "\n".join([*lines, "", *_footer(plan, None)]) + "\n"

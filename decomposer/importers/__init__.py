@@ -16,9 +16,10 @@ name to ``BUILTIN_MODULES`` (the order there is the order in the dialog).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 from decomposer.importers.common import ImportFailed, ImportResult
 
@@ -91,7 +92,8 @@ def _require_exists(path: Path) -> None:
     except (OSError, ValueError):
         exists = dangling = False
     if dangling:
-        raise ImportFailed(path, "a symbolic link that leads nowhere (its target is missing, or it points back "
-                                 "to itself)")
+        raise ImportFailed(
+            path, "a symbolic link that leads nowhere (its target is missing, or it points back to itself)"
+        )
     if not exists:
         raise ImportFailed(path, "no such file or folder")

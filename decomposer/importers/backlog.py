@@ -22,7 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from decomposer.importers import Importer
-from decomposer.importers.common import ImportFailed, ImportResult, PlanBuilder, Reader, count, label, load_yaml, read_head, scalar_text, split_front_matter, summarize
+from decomposer.importers.common import (
+    ImportFailed,
+    ImportResult,
+    PlanBuilder,
+    Reader,
+    count,
+    label,
+    load_yaml,
+    read_head,
+    scalar_text,
+    split_front_matter,
+    summarize,
+)
 
 NAME = "backlog"
 TASKS_FOLDER = "tasks"
@@ -77,7 +89,7 @@ def _is_task_head(head: str) -> bool:
     if not head.startswith("---\n"):
         return False
     end = head.find("\n---", 3)
-    return _FRONT_ID.search(head[4:end if end != -1 else len(head)]) is not None
+    return _FRONT_ID.search(head[4 : end if end != -1 else len(head)]) is not None
 
 
 def detect(path: Path) -> bool:
@@ -187,14 +199,19 @@ def load(path: Path) -> ImportResult:
             else:
                 dropped.append(f"{task.sid} → {dep[:40]}")
         skipped_sections.update(name for name in SKIPPED_SECTIONS if task.text(name))
-        builder.add(task.sid, task.field_text("title"), task.text(DESCRIPTION_SECTION), _criteria(task),
-                    _labels(task), deps)
+        builder.add(
+            task.sid, task.field_text("title"), task.text(DESCRIPTION_SECTION), _criteria(task), _labels(task), deps
+        )
 
-    builder.notes.insert(0, f"{count(tasks, 'task file')} became subtasks S<n> (subtasks S<n>.<m>); acceptance "
-                            "criteria and definition-of-done items became review criteria")
+    builder.notes.insert(
+        0,
+        f"{count(tasks, 'task file')} became subtasks S<n> (subtasks S<n>.<m>); acceptance "
+        "criteria and definition-of-done items became review criteria",
+    )
     if dropped:
-        builder.notes.append(f"left out {count(dropped, 'dependency', 'dependencies')} on tasks not imported: "
-                             f"{summarize(dropped)}")
+        builder.notes.append(
+            f"left out {count(dropped, 'dependency', 'dependencies')} on tasks not imported: {summarize(dropped)}"
+        )
     if skipped_sections:
         names = ", ".join(name for name in SKIPPED_SECTIONS if name in skipped_sections)
         builder.notes.append(f"sections a plan has no field for were not imported: {names}")

@@ -18,14 +18,15 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from decomposer.check.findings import Finding
+from decomposer.check.validate import Report, validate_plan
 from decomposer.plan.loading import MAX_PLAN_BYTES, os_error_reason
 from decomposer.plan.names import safe_filename
-from decomposer.check.validate import Report, validate_plan
 
 MAX_FILE_BYTES = MAX_PLAN_BYTES
 MAX_TOTAL_BYTES = MAX_PLAN_BYTES
@@ -70,8 +71,9 @@ class ImportFailed(Exception):
     says how to pick one in its own terms (``--from`` on the command line, the list in the
     TUI)."""
 
-    def __init__(self, path: str | os.PathLike | None, reason: str, line: int | None = None,
-                 *, choices: tuple[str, ...] = ()):
+    def __init__(
+        self, path: str | os.PathLike | None, reason: str, line: int | None = None, *, choices: tuple[str, ...] = ()
+    ):
         self.path = str(path) if path is not None else None
         self.reason = reason
         self.line = line
@@ -95,8 +97,9 @@ class ImportResult:
         return self.report.findings
 
 
-def finish(plan: dict, importer: str, source: str | os.PathLike, notes: list[str],
-           duplicate_keys: list[tuple[str, str]] = ()) -> ImportResult:
+def finish(
+    plan: dict, importer: str, source: str | os.PathLike, notes: list[str], duplicate_keys: list[tuple[str, str]] = ()
+) -> ImportResult:
     """Validate ``plan`` and wrap it up."""
     try:
         report = validate_plan(plan, duplicate_keys)
@@ -107,6 +110,7 @@ def finish(plan: dict, importer: str, source: str | os.PathLike, notes: list[str
 
 # --- reading ---------------------------------------------------------------------------------
 
+
 def decode(data: bytes, path: str | os.PathLike) -> str:
     """UTF-8 (with or without a BOM) with line ends made "\\n"; ``ImportFailed`` naming
     the line of the first byte that is not UTF-8."""
@@ -115,8 +119,9 @@ def decode(data: bytes, path: str | os.PathLike) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ImportFailed(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}); "
-                                 "save the file as UTF-8", line) from None
+        raise ImportFailed(
+            path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}); save the file as UTF-8", line
+        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -158,8 +163,9 @@ class Reader:
             raise ImportFailed(path, f"too large (more than {MAX_FILE_BYTES:,} bytes)")
         self.total += len(data)
         if self.total > MAX_TOTAL_BYTES:
-            raise ImportFailed(path, f"the files read so far add up to more than {MAX_TOTAL_BYTES:,} bytes, "
-                                     "the most one import reads")
+            raise ImportFailed(
+                path, f"the files read so far add up to more than {MAX_TOTAL_BYTES:,} bytes, the most one import reads"
+            )
         return data
 
     def read_text(self, path: Path) -> str:
@@ -178,8 +184,10 @@ class Reader:
         found = self.child(folder, name)
         if found is None:
             outside = _is_file(folder / name)
-            raise ImportFailed(folder / name, "a symbolic link that leads outside the folder; give the file itself"
-                               if outside else "no such file")
+            raise ImportFailed(
+                folder / name,
+                "a symbolic link that leads outside the folder; give the file itself" if outside else "no such file",
+            )
         return found
 
     def list_files(self, folder: Path, suffix: str) -> list[Path]:
@@ -191,8 +199,10 @@ class Reader:
             with os.scandir(folder) as entries:
                 for seen, entry in enumerate(entries, 1):
                     if seen > MAX_FOLDER_ENTRIES:
-                        raise ImportFailed(folder, f"has more than {MAX_FOLDER_ENTRIES:,} entries; "
-                                                   "give the folder that holds the task files")
+                        raise ImportFailed(
+                            folder,
+                            f"has more than {MAX_FOLDER_ENTRIES:,} entries; give the folder that holds the task files",
+                        )
                     if not entry.name.lower().endswith(suffix):
                         continue
                     path = Path(entry.path)
@@ -233,6 +243,7 @@ def inside(path: Path, folder: Path) -> bool:
 
 # --- YAML front matter ----------------------------------------------------------------------
 
+
 def split_front_matter(text: str, path: str | os.PathLike) -> tuple[str, str] | None:
     """(front matter, body) when ``text`` opens with a "---" line (the front matter
     starts on line 2); None when it has none. ``ImportFailed`` when it is never closed."""
@@ -241,7 +252,7 @@ def split_front_matter(text: str, path: str | os.PathLike) -> tuple[str, str] | 
     end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
     if end is None:
         raise ImportFailed(path, "the front matter that opens on line 1 is never closed with a '---' line", 1)
-    return text[4:4 + end.start()], text[4 + end.end() + 1:]
+    return text[4 : 4 + end.start()], text[4 + end.end() + 1 :]
 
 
 def load_yaml(text: str, path: str | os.PathLike, first_line: int) -> Any:
@@ -278,6 +289,7 @@ def scalar_text(value: Any) -> str | None:
 
 # --- building the plan ---------------------------------------------------------------------
 
+
 def one_line_text(text: str) -> str:
     """Runs of whitespace (newlines too) as single spaces."""
     return " ".join(text.split())
@@ -288,7 +300,7 @@ def cut_at_word(text: str, limit: int) -> str:
     ellipsis (the lint would take "…" for a placeholder)."""
     if len(text) <= limit:
         return text
-    cut = text[:limit + 1]
+    cut = text[: limit + 1]
     space = cut.rfind(" ")
     cut = cut[:space] if space > limit // 2 else text[:limit]
     return cut.rstrip(" ,;:.-–—([{")
@@ -327,8 +339,15 @@ class PlanBuilder:
         self.without_criteria: list[str] = []
         self.without_title: list[str] = []
 
-    def add(self, sid: str, title: str | None, goal: str | None, criteria: Iterable[str],
-            labels: Iterable[str] = (), depends_on: Iterable[str] = ()) -> dict:
+    def add(
+        self,
+        sid: str,
+        title: str | None,
+        goal: str | None,
+        criteria: Iterable[str],
+        labels: Iterable[str] = (),
+        depends_on: Iterable[str] = (),
+    ) -> dict:
         """Add subtask ``sid``. ``title``, ``goal`` and ``criteria`` are source text
         (None or empty when the source has none)."""
         full_title = one_line_text(title or "")
@@ -368,8 +387,9 @@ class PlanBuilder:
         self.subtasks.append(subtask)
         return subtask
 
-    def plan(self, name: str, title: str, task: str | None, source: str | os.PathLike,
-             context: str | None = None) -> dict:
+    def plan(
+        self, name: str, title: str, task: str | None, source: str | os.PathLike, context: str | None = None
+    ) -> dict:
         """The plan (``ImportFailed`` when no subtask was found). ``name`` becomes the id."""
         if not self.subtasks:
             raise ImportFailed(source, "no tasks found to import")
@@ -393,14 +413,20 @@ class PlanBuilder:
         if self.without_title:
             notes.append(f"{count(self.without_title, 'subtask')} without a title: {summarize(self.without_title)}")
         if self.shortened:
-            notes.append(f"{count(self.shortened, 'title')} cut to {TITLE_MAX} characters at a word "
-                         f"(the full text opens the goal): {summarize(self.shortened)}")
+            notes.append(
+                f"{count(self.shortened, 'title')} cut to {TITLE_MAX} characters at a word "
+                f"(the full text opens the goal): {summarize(self.shortened)}"
+            )
         if self.without_goal:
-            notes.append(f"{count(self.without_goal, 'subtask')} without a description: TBD goal on "
-                         f"{summarize(self.without_goal)}")
+            notes.append(
+                f"{count(self.without_goal, 'subtask')} without a description: TBD goal on "
+                f"{summarize(self.without_goal)}"
+            )
         if self.without_criteria:
-            notes.append(f"{count(self.without_criteria, 'subtask')} without acceptance criteria in the source: "
-                         f"TBD criterion on {summarize(self.without_criteria)}")
+            notes.append(
+                f"{count(self.without_criteria, 'subtask')} without acceptance criteria in the source: "
+                f"TBD criterion on {summarize(self.without_criteria)}"
+            )
         notes.append(PLACEHOLDERS_NOTE)
         notes.append(DEFAULTS_NOTE)
         return notes
@@ -411,12 +437,12 @@ class PlanBuilder:
 
 
 def count(items: list, word: str, plural: str | None = None) -> str:
-    """"1 task", "3 tasks"."""
+    """ "1 task", "3 tasks"."""
     return f"{len(items)} {word if len(items) == 1 else plural or word + 's'}"
 
 
 def summarize(items: Iterable[str], limit: int = NOTE_EXAMPLES) -> str:
-    """"a, b, c" or "a, b, c, d, e and 7 more"."""
+    """ "a, b, c" or "a, b, c, d, e and 7 more"."""
     items = list(items)
     shown = ", ".join(items[:limit])
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from decomposer.plan.loading import PlanLoadError, parse_plan
-from decomposer.resources import plan_schema
 from decomposer.importers import Importer
 from decomposer.importers.common import ImportFailed, ImportResult, Reader, finish, read_head
 from decomposer.importers.taskmaster import looks_like_tasks_json
+from decomposer.plan.loading import PlanLoadError, parse_plan
+from decomposer.resources import plan_schema
 
 NAME = "json"
 _FIRST_KEY = re.compile(r'\{\s*"((?:[^"\\\n]|\\.){1,64})"\s*:')

@@ -84,7 +84,7 @@ def parse_tasks(text: str) -> list[_Task]:
 
 
 def _named(heading: str) -> str | None:
-    """"Warband List" from "Design Document: Warband List"; None for any other heading."""
+    """ "Warband List" from "Design Document: Warband List"; None for any other heading."""
     match = _DOCUMENT_TITLE.match(heading)
     return (match.group(1).strip() or None) if match else None
 
@@ -190,11 +190,15 @@ def load(path: Path) -> ImportResult:
         unresolved += [f"S{task.number} {ref[:40]}" for ref in missing]
         builder.add(f"S{task.number}", task.title, "\n".join(task.details), statements, _labels(task))
 
-    builder.notes.insert(0, f"{len(tasks)} tasks became S<n> and S<n>.<m>; {linked} of them name requirements "
-                            "whose EARS criteria became their review criteria")
+    builder.notes.insert(
+        0,
+        f"{len(tasks)} tasks became S<n> and S<n>.<m>; {linked} of them name requirements "
+        "whose EARS criteria became their review criteria",
+    )
     if unresolved:
-        builder.notes.append(f"requirement references that name no acceptance criterion in {REQUIREMENTS_FILE}: "
-                             f"{summarize(unresolved)}")
+        builder.notes.append(
+            f"requirement references that name no acceptance criterion in {REQUIREMENTS_FILE}: {summarize(unresolved)}"
+        )
     builder.notes.append("depends_on is empty: Kiro orders tasks by number and gives no dependencies")
     name = folder.resolve().name
     plan = builder.plan(name, title or name, introduction, source)

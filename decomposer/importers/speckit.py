@@ -38,7 +38,7 @@ _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 _H1 = re.compile(r"^#[ \t]+(.*)$")
 _SPEC_STORY = re.compile(r"^###[ \t]+User Story[ \t]+([0-9]{1,9})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^[ \t]*[0-9]{1,9}\.[ \t]+(.*)$")
-_INPUT = re.compile(r'^\*\*Input\*\*[ \t]*:[ \t]*(?:User description:[ \t]*)?(.*)$', re.IGNORECASE)
+_INPUT = re.compile(r"^\*\*Input\*\*[ \t]*:[ \t]*(?:User description:[ \t]*)?(.*)$", re.IGNORECASE)
 
 
 def detect(path: Path) -> bool:
@@ -52,7 +52,7 @@ class _Task:
     done: bool
     text: str
     markers: list[str]
-    phase: "_Phase | None"
+    phase: _Phase | None
     more: list[str] = field(default_factory=list)  # indented lines that continue the task
 
 
@@ -117,7 +117,7 @@ def parse_tasks(text: str) -> tuple[str | None, list[_Task], list[_Phase]]:
             rest, markers = task.group(3), []
             while marker := _MARKER.match(rest):
                 markers.append(marker.group(1))
-                rest = rest[marker.end():]
+                rest = rest[marker.end() :]
             last = _Task(int(task.group(2)), task.group(1) != " ", rest.strip(), markers, phase)
             tasks.append(last)
             if phase:
@@ -215,9 +215,12 @@ def load(path: Path) -> ImportResult:
         goal = "\n".join([task.text, *task.more])
         builder.add(f"S{task.number}", task.text, goal, closing.get(id(task), []), _labels(task))
 
-    builder.notes.insert(0, f"{len(tasks)} tasks T<n> became S<n>; the phase checkpoints, independent tests and "
-                            f"the spec's acceptance scenarios became review criteria of the task that closes each "
-                            f"phase ({', '.join(closed) or 'none'})")
+    builder.notes.insert(
+        0,
+        f"{len(tasks)} tasks T<n> became S<n>; the phase checkpoints, independent tests and "
+        f"the spec's acceptance scenarios became review criteria of the task that closes each "
+        f"phase ({', '.join(closed) or 'none'})",
+    )
     unused = sorted(set(scenarios) - used_stories)
     if unused:
         builder.notes.append(f"acceptance scenarios of {', '.join(unused)} in {SPEC_FILE} match no phase: not imported")

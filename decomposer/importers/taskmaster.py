@@ -20,10 +20,20 @@ import re
 from pathlib import Path
 from typing import Any
 
-from decomposer.plan.pointers import as_list
-from decomposer.plan.loading import PlanLoadError, parse_plan
 from decomposer.importers import Importer
-from decomposer.importers.common import ImportFailed, ImportResult, PlanBuilder, Reader, contained, count, label, read_head, summarize
+from decomposer.importers.common import (
+    ImportFailed,
+    ImportResult,
+    PlanBuilder,
+    Reader,
+    contained,
+    count,
+    label,
+    read_head,
+    summarize,
+)
+from decomposer.plan.loading import PlanLoadError, parse_plan
+from decomposer.plan.pointers import as_list
 
 NAME = "taskmaster"
 PREFERRED_TAG = "master"
@@ -96,15 +106,17 @@ def _choose_tasks(data: dict, path: Path, builder: PlanBuilder) -> tuple[list, d
     if isinstance(data.get("tasks"), list):
         metadata = data.get("metadata")
         return data["tasks"], metadata if isinstance(metadata, dict) else {}, None
-    tags = {name: value for name, value in data.items()
-            if isinstance(value, dict) and isinstance(value.get("tasks"), list)}
+    tags = {
+        name: value for name, value in data.items() if isinstance(value, dict) and isinstance(value.get("tasks"), list)
+    }
     if not tags:
         raise ImportFailed(path, 'no task list: expected {"tasks": [...]} or {"<tag>": {"tasks": [...]}}')
     tag = PREFERRED_TAG if PREFERRED_TAG in tags else next(iter(tags))
     others = [f"{name} ({count(value['tasks'], 'task')})" for name, value in tags.items() if name != tag]
     if others:
-        builder.notes.append(f'imported tag "{tag}"; not imported: {summarize(others)} '
-                             "(import each tag into a plan of its own)")
+        builder.notes.append(
+            f'imported tag "{tag}"; not imported: {summarize(others)} (import each tag into a plan of its own)'
+        )
     metadata = tags[tag].get("metadata")
     return tags[tag]["tasks"], metadata if isinstance(metadata, dict) else {}, tag
 
@@ -184,20 +196,37 @@ def load(path: Path) -> ImportResult:
     for number, task, children in entries:
         sid = f"S{number}"
         deps = [known.resolve(dep, sid) for dep in as_list(task.get("dependencies"))]
-        builder.add(sid, _text(task.get("title")), _goal(task), [_text(task.get("testStrategy"))],
-                    _labels(str(number), task), [dep for dep in deps if dep])
+        builder.add(
+            sid,
+            _text(task.get("title")),
+            _goal(task),
+            [_text(task.get("testStrategy"))],
+            _labels(str(number), task),
+            [dep for dep in deps if dep],
+        )
         for child_number, child in children:
             child_id = f"S{number}.{child_number}"
             deps = [known.resolve(dep, child_id, parent=number) for dep in as_list(child.get("dependencies"))]
-            builder.add(child_id, _text(child.get("title")), _goal(child), [_text(child.get("testStrategy"))],
-                        _labels(f"{number}.{child_number}", child), [dep for dep in deps if dep])
+            builder.add(
+                child_id,
+                _text(child.get("title")),
+                _goal(child),
+                [_text(child.get("testStrategy"))],
+                _labels(f"{number}.{child_number}", child),
+                [dep for dep in deps if dep],
+            )
 
     subtask_count = sum(len(children) for _, _, children in entries)
-    builder.notes.insert(0, f"{len(entries)} tasks and {subtask_count} subtasks became S<n> and S<n>.<m>; "
-                            "testStrategy became a review criterion, description and details the goal")
+    builder.notes.insert(
+        0,
+        f"{len(entries)} tasks and {subtask_count} subtasks became S<n> and S<n>.<m>; "
+        "testStrategy became a review criterion, description and details the goal",
+    )
     if known.dropped:
-        builder.notes.append(f"left out {count(known.dropped, 'dependency', 'dependencies')} on tasks not in the file: "
-                             f"{summarize(known.dropped)}")
+        builder.notes.append(
+            f"left out {count(known.dropped, 'dependency', 'dependencies')} on tasks not in the file: "
+            f"{summarize(known.dropped)}"
+        )
     source_file = _text(metadata.get("sourceFile"))
     if source_file:
         builder.notes.append(f"Taskmaster made these tasks from {source_file}: the broad task is there")

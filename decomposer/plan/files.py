@@ -4,6 +4,7 @@ itself survives a power cut."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -44,10 +45,8 @@ def write_atomic(path: str | os.PathLike, text: str, mode: int | None = None) ->
         os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         raise
     _sync_folder(folder)
     _remove_stale_temps(folder, target.name)

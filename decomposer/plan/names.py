@@ -8,9 +8,7 @@ import unicodedata
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 # Names Windows reserves for devices in any folder and with any extension.
 WINDOWS_RESERVED = frozenset(
-    ["con", "prn", "aux", "nul"]
-    + [f"com{n}" for n in range(10)]
-    + [f"lpt{n}" for n in range(10)]
+    ["con", "prn", "aux", "nul"] + [f"com{n}" for n in range(10)] + [f"lpt{n}" for n in range(10)]
 )
 FALLBACK_NAME = "untitled"
 MIN_LIMIT = 10  # room for the fallback and for a reserved name with its suffix

@@ -39,7 +39,9 @@ def value_at(data: object, tokens) -> object:
     for token in tokens:
         if isinstance(data, dict) and isinstance(token, str):
             data = data.get(token)
-        elif isinstance(data, list) and isinstance(token, int) and not isinstance(token, bool) and 0 <= token < len(data):
+        elif (
+            isinstance(data, list) and isinstance(token, int) and not isinstance(token, bool) and 0 <= token < len(data)
+        ):
             data = data[token]
         else:
             return None

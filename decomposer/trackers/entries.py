@@ -10,7 +10,8 @@ had it before arrays were allowed; a second turns the field into an array.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from decomposer.resources import plan_schema
 
@@ -59,7 +60,7 @@ def _put_in_schema_order(container: dict, key: str, value: Any, plan_level: bool
         return
     schema = plan_schema()
     order = list((schema if plan_level else schema["$defs"]["subtask"])["properties"])
-    later = set(order[order.index(key) + 1:])
+    later = set(order[order.index(key) + 1 :])
     items = list(container.items())
     position = next((n for n, (name, _) in enumerate(items) if name in later), len(items))
     items.insert(position, (key, value))

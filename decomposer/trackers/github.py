@@ -26,7 +26,18 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from decomposer.exporters.tickets import PARENT, creation_order, delegable_indexes, label_family, mappings, plan_body, plan_title, subtask_body, subtask_labels, subtask_title
+from decomposer.exporters.tickets import (
+    PARENT,
+    creation_order,
+    delegable_indexes,
+    label_family,
+    mappings,
+    plan_body,
+    plan_title,
+    subtask_body,
+    subtask_labels,
+    subtask_title,
+)
 from decomposer.text import one_line, shorten
 from decomposer.trackers import entries
 from decomposer.trackers.http import HttpClient, TrackerError, check_api_url
@@ -108,8 +119,9 @@ def merged_labels(current: list[str], wanted: list[str]) -> list[str]:
     """The labels an updated issue keeps: what it has, less decomposer's own labels that
     are no longer wanted (an autonomy level that changed), plus what is wanted."""
     wanted_folded = {name.casefold() for name in wanted}
-    kept = [name for name in current
-            if name.casefold() in wanted_folded or label_family(name) not in OWN_LABEL_FAMILIES]
+    kept = [
+        name for name in current if name.casefold() in wanted_folded or label_family(name) not in OWN_LABEL_FAMILIES
+    ]
     kept_folded = {name.casefold() for name in kept}
     return kept + [name for name in wanted if name.casefold() not in kept_folded]
 
@@ -174,24 +186,32 @@ class Pusher:
         problems = []
         for name in self._all_labels():
             if len(name) > self.limits["label_length"]:
-                problems.append(f"label {shorten(name, 60)!r} is longer than GitHub's {self.limits['label_length']} "
-                                "characters: shorten it in the plan")
+                problems.append(
+                    f"label {shorten(name, 60)!r} is longer than GitHub's {self.limits['label_length']} "
+                    "characters: shorten it in the plan"
+                )
         worst = {self.plan["subtasks"][i]["id"]: _WORST_REFERENCE for i in self.order}
         for key in (PARENT, *self.order):
             if len(self._body(key, worst)) > self.limits["body_length"]:
-                problems.append(f"the issue body of {self._subject(key)} would exceed GitHub's "
-                                f"{self.limits['body_length']:,} characters: shorten its text")
+                problems.append(
+                    f"the issue body of {self._subject(key)} would exceed GitHub's "
+                    f"{self.limits['body_length']:,} characters: shorten its text"
+                )
         if len(self.order) > self.limits["sub_issues"]:
-            problems.append(f"GitHub allows {self.limits['sub_issues']} sub-issues per issue; the plan has "
-                            f"{len(self.order)} subtasks: split the plan")
+            problems.append(
+                f"GitHub allows {self.limits['sub_issues']} sub-issues per issue; the plan has "
+                f"{len(self.order)} subtasks: split the plan"
+            )
         return problems
 
     def notes(self) -> list[str]:
         elsewhere = sum(len(entries.others(self._container(key), self.repo.matches)) for key in (PARENT, *self.order))
         if not elsewhere:
             return []
-        return [f"{elsewhere} ticket{'s' if elsewhere != 1 else ''} recorded for other trackers or repositories "
-                f"{'are' if elsewhere != 1 else 'is'} left as {'they are' if elsewhere != 1 else 'it is'}"]
+        return [
+            f"{elsewhere} ticket{'s' if elsewhere != 1 else ''} recorded for other trackers or repositories "
+            f"{'are' if elsewhere != 1 else 'is'} left as {'they are' if elsewhere != 1 else 'it is'}"
+        ]
 
     # --- steps ------------------------------------------------------------------------------
 
@@ -200,13 +220,24 @@ class Pusher:
         labels = self._all_labels()
         if labels:
             shown = ", ".join(one_line(shorten(name, 30)) for name in labels[:6]) + (", …" if len(labels) > 6 else "")
-            steps.append(Step("labels", "", f"make sure {len(labels)} label{'s' if len(labels) != 1 else ''} "
-                                            f"exist: {shown}", self._ensure_labels))
+            steps.append(
+                Step(
+                    "labels",
+                    "",
+                    f"make sure {len(labels)} label{'s' if len(labels) != 1 else ''} exist: {shown}",
+                    self._ensure_labels,
+                )
+            )
         steps += [self._ticket_step(key) for key in (PARENT, *self.order)]
-        steps.append(Step("link", "", f"make the {len(self.order)} subtask issues sub-issues of the plan issue "
-                                      "(those not linked yet)", self._link))
-        steps.append(Step("finish", PARENT, "put every subtask's issue number in the plan issue's body",
-                          self._finish))
+        steps.append(
+            Step(
+                "link",
+                "",
+                f"make the {len(self.order)} subtask issues sub-issues of the plan issue (those not linked yet)",
+                self._link,
+            )
+        )
+        steps.append(Step("finish", PARENT, "put every subtask's issue number in the plan issue's body", self._finish))
         return steps
 
     def _ticket_step(self, key: Key) -> Step:
@@ -221,8 +252,11 @@ class Pusher:
             positions = {self.plan["subtasks"][i]["id"]: i for i in self.order}
             if deps:
                 summary += " · blocked by " + ", ".join(
-                    f"{one_line(dep)} (#{self.numbers[positions[dep]]})" if positions.get(dep) in self.numbers
-                    else f"{one_line(dep)} (created before it)" for dep in deps)
+                    f"{one_line(dep)} (#{self.numbers[positions[dep]]})"
+                    if positions.get(dep) in self.numbers
+                    else f"{one_line(dep)} (created before it)"
+                    for dep in deps
+                )
         if existing:
             return Step("update", self._subject(key), summary, lambda: self._update(key))
         return Step("create", self._subject(key), summary, lambda: self._create(key))
@@ -230,15 +264,23 @@ class Pusher:
     def _create(self, key: Key) -> Result:
         subject = self._subject(key)
         body = self._body(key)
-        answer = self.client.request("POST", self.repo.path("/issues"), idempotent=False,
-                                     json_body={"title": self._title(key), "body": body, "labels": self._labels(key)},
-                                     what=f"creating the issue for {subject}")
+        answer = self.client.request(
+            "POST",
+            self.repo.path("/issues"),
+            idempotent=False,
+            json_body={"title": self._title(key), "body": body, "labels": self._labels(key)},
+            what=f"creating the issue for {subject}",
+        )
         number, issue_id, url = _issue(self.client, answer, f"creating the issue for {subject}")
         self.numbers[key], self.ids[key], self.urls[key] = number, issue_id, url
         if key == PARENT:
             self.parent_body_sent = body
-        self.recorder.record(self._container(key), {"system": SYSTEM, "key": f"#{number}", "url": url},
-                             self.repo.matches, what=f"the issue for {subject}")
+        self.recorder.record(
+            self._container(key),
+            {"system": SYSTEM, "key": f"#{number}", "url": url},
+            self.repo.matches,
+            what=f"the issue for {subject}",
+        )
         return Result("created", f"#{number} {one_line(url)}")
 
     def _update(self, key: Key) -> Result:
@@ -247,9 +289,11 @@ class Pusher:
         current = self.client.request("GET", self.repo.path(f"/issues/{number}"), idempotent=True, what=what)
         _, issue_id, url = _issue(self.client, current, what)
         if url.casefold() != self.urls[key].casefold():
-            raise TrackerError(f"GitHub issue #{number} is {one_line(shorten(url, 100))}, but the plan records "
-                               f"{one_line(shorten(self.urls[key], 100))} for {subject}: fix or remove that tracker "
-                               "entry (a push creates a new issue where there is none)")
+            raise TrackerError(
+                f"GitHub issue #{number} is {one_line(shorten(url, 100))}, but the plan records "
+                f"{one_line(shorten(self.urls[key], 100))} for {subject}: fix or remove that tracker "
+                "entry (a push creates a new issue where there is none)"
+            )
         if "pull_request" in current:
             raise TrackerError(f"GitHub #{number}, recorded for {subject}, is a pull request, not an issue")
         self.ids[key] = issue_id
@@ -266,8 +310,13 @@ class Pusher:
             changes["labels"] = labels
         if not changes:
             return Result("unchanged", f"#{number} {one_line(url)}")
-        self.client.request("PATCH", self.repo.path(f"/issues/{number}"), json_body=changes, idempotent=True,
-                            what=f"updating issue #{number} of {subject}")
+        self.client.request(
+            "PATCH",
+            self.repo.path(f"/issues/{number}"),
+            json_body=changes,
+            idempotent=True,
+            what=f"updating issue #{number} of {subject}",
+        )
         return Result("updated", f"#{number} {one_line(url)}")
 
     def _ensure_labels(self) -> Result:
@@ -276,15 +325,19 @@ class Pusher:
         for name in self._all_labels():
             style = styles[label_family(name)]
             try:
-                self.client.request("POST", self.repo.path("/labels"), idempotent=True,
-                                    json_body={"name": name, "color": style["color"],
-                                               "description": style["description"]},
-                                    what=f"creating the label {shorten(name, 40)!r}")
+                self.client.request(
+                    "POST",
+                    self.repo.path("/labels"),
+                    idempotent=True,
+                    json_body={"name": name, "color": style["color"], "description": style["description"]},
+                    what=f"creating the label {shorten(name, 40)!r}",
+                )
                 created += 1
             except TrackerError as exc:
                 errors = exc.body.get("errors") if isinstance(exc.body, dict) else None
-                if exc.status == 422 and any(isinstance(e, dict) and e.get("code") == "already_exists"
-                                             for e in errors or []):
+                if exc.status == 422 and any(
+                    isinstance(e, dict) and e.get("code") == "already_exists" for e in errors or []
+                ):
                     existing += 1
                     continue
                 raise
@@ -292,17 +345,25 @@ class Pusher:
 
     def _link(self) -> Result:
         parent = self.numbers[PARENT]
-        listed = self.client.request("GET", self.repo.path(f"/issues/{parent}/sub_issues"), idempotent=True,
-                                     params={"per_page": self.limits["sub_issues"]},
-                                     what=f"listing the sub-issues of #{parent}")
+        listed = self.client.request(
+            "GET",
+            self.repo.path(f"/issues/{parent}/sub_issues"),
+            idempotent=True,
+            params={"per_page": self.limits["sub_issues"]},
+            what=f"listing the sub-issues of #{parent}",
+        )
         linked = {item.get("id") for item in listed if isinstance(item, dict)} if isinstance(listed, list) else set()
         added = 0
         for key in self.order:
             if self.ids[key] in linked:
                 continue
-            self.client.request("POST", self.repo.path(f"/issues/{parent}/sub_issues"), idempotent=False,
-                                json_body={"sub_issue_id": self.ids[key]},
-                                what=f"making #{self.numbers[key]} ({self._subject(key)}) a sub-issue of #{parent}")
+            self.client.request(
+                "POST",
+                self.repo.path(f"/issues/{parent}/sub_issues"),
+                idempotent=False,
+                json_body={"sub_issue_id": self.ids[key]},
+                what=f"making #{self.numbers[key]} ({self._subject(key)}) a sub-issue of #{parent}",
+            )
             added += 1
         return Result("done", f"sub-issues of #{parent}: {added} linked, {len(self.order) - added} already linked")
 
@@ -311,16 +372,22 @@ class Pusher:
         body = self._body(PARENT)
         if body == self.parent_body_sent:
             return Result("done", f"#{parent} already lists every subtask's issue")
-        self.client.request("PATCH", self.repo.path(f"/issues/{parent}"), json_body={"body": body}, idempotent=True,
-                            what=f"updating the body of #{parent}")
+        self.client.request(
+            "PATCH",
+            self.repo.path(f"/issues/{parent}"),
+            json_body={"body": body},
+            idempotent=True,
+            what=f"updating the body of #{parent}",
+        )
         self.parent_body_sent = body
         return Result("done", f"#{parent} now lists every subtask's issue")
 
     # --- connection -------------------------------------------------------------------------
 
     def connect(self, token: str) -> HttpClient:
-        self.client = HttpClient(self.repo.api_url, {"Authorization": f"Bearer {token}", **HEADERS},
-                                 name="GitHub", secret=token)
+        self.client = HttpClient(
+            self.repo.api_url, {"Authorization": f"Bearer {token}", **HEADERS}, name="GitHub", secret=token
+        )
         return self.client
 
     def prepare(self) -> None:

@@ -21,7 +21,8 @@ import email.utils
 import json
 import time
 import urllib.parse
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from decomposer import __version__
 from decomposer.text import one_line, redact, shorten
@@ -42,8 +43,16 @@ class TrackerError(Exception):
     that timed out). ``usage``: what the user asked for does not exist (an unknown team).
     ``api``: the API failed or refused (``HttpClient.error`` sets it)."""
 
-    def __init__(self, message: str, *, status: int | None = None, body: Any = None,
-                 maybe_sent: bool = False, usage: bool = False, api: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: Any = None,
+        maybe_sent: bool = False,
+        usage: bool = False,
+        api: bool = False,
+    ):
         super().__init__(message)
         self.api = api  # the API failed or refused (else: what it answered conflicts with the plan)
         self.status = status
@@ -72,8 +81,10 @@ def check_api_url(url: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError(f"--api-url {shown!r} must not have a query or a fragment")
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
-        raise ValueError(f"--api-url {shown!r} must use https (http only for a server on this machine): "
-                         "the token would travel in clear text")
+        raise ValueError(
+            f"--api-url {shown!r} must use https (http only for a server on this machine): "
+            "the token would travel in clear text"
+        )
     return url.rstrip("/")
 
 
@@ -120,9 +131,17 @@ class HttpClient:
     """JSON requests to one API. ``name`` ("GitHub") starts error messages; ``secret`` is
     redacted from them; ``is_rate_limited(body)`` spots a rate limit in a JSON body."""
 
-    def __init__(self, base_url: str, headers: dict[str, str], *, name: str, secret: str | None,
-                 is_rate_limited: Callable[[Any], bool] = lambda body: False,
-                 sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        base_url: str,
+        headers: dict[str, str],
+        *,
+        name: str,
+        secret: str | None,
+        is_rate_limited: Callable[[Any], bool] = lambda body: False,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
+    ):
         import httpx2
 
         self._httpx = httpx2
@@ -153,8 +172,16 @@ class HttpClient:
         text = one_line(shorten(redact(f"{self.name} {what}: {detail}", self._secret), MESSAGE_LIMIT))
         return TrackerError(text, api=True, **kwargs)
 
-    def request(self, method: str, path: str, *, json_body: Any = None, params: dict | None = None,
-                idempotent: bool, what: str | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict | None = None,
+        idempotent: bool,
+        what: str | None = None,
+    ) -> Any:
         """Send one request (retrying as the module docstring says) and return the JSON
         body of a 2xx answer (None when empty). ``what`` names the request in errors
         (default: method and path). Raises ``TrackerError``."""
@@ -162,7 +189,7 @@ class HttpClient:
         what = what or f"{method} {path or '/'}"
         for attempt in range(RETRIES + 1):
             last = attempt == RETRIES
-            backoff = BACKOFF_SECONDS * 2 ** attempt
+            backoff = BACKOFF_SECONDS * 2**attempt
             self.requests += 1
             try:
                 response = self._client.request(method, self.base_url + path, json=json_body, params=params)
@@ -175,29 +202,43 @@ class HttpClient:
                 if idempotent and not last:
                     self._sleep(backoff)
                     continue
-                raise self.error(what, f"no complete answer ({type(exc).__name__}: {exc})",
-                                  maybe_sent=not idempotent) from None
+                raise self.error(
+                    what, f"no complete answer ({type(exc).__name__}: {exc})", maybe_sent=not idempotent
+                ) from None
             body = self._json(response)
             status = response.status_code
-            rate_limited = (status == 429 or self._is_rate_limited(body)
-                            or (status == 403 and ("retry-after" in response.headers
-                                                   or response.headers.get("x-ratelimit-remaining") == "0")))
+            rate_limited = (
+                status == 429
+                or self._is_rate_limited(body)
+                or (
+                    status == 403
+                    and ("retry-after" in response.headers or response.headers.get("x-ratelimit-remaining") == "0")
+                )
+            )
             if rate_limited or (status >= 500 and idempotent):
                 wait = _retry_after(response, self._now)
                 wait = backoff if wait is None else wait
                 if wait > MAX_WAIT:
-                    raise self.error(what, f"rate limited; the server asks to wait {wait:.0f} s: run the same "
-                                      "command again later", status=status)
+                    raise self.error(
+                        what,
+                        f"rate limited; the server asks to wait {wait:.0f} s: run the same command again later",
+                        status=status,
+                    )
                 if not last:
                     self._sleep(wait)
                     continue
             if status >= 400 or (rate_limited and last):
                 detail = api_message(body) or response.reason_phrase or "error"
-                raise self.error(what, f"{status} {detail}", status=status, body=body,
-                                 maybe_sent=status >= 500 and not idempotent)
+                raise self.error(
+                    what, f"{status} {detail}", status=status, body=body, maybe_sent=status >= 500 and not idempotent
+                )
             if 300 <= status < 400:
-                raise self.error(what, f"{status}: redirected to {response.headers.get('location', '?')} "
-                                  "(is the API URL right? was the issue moved?)", status=status)
+                raise self.error(
+                    what,
+                    f"{status}: redirected to {response.headers.get('location', '?')} "
+                    "(is the API URL right? was the issue moved?)",
+                    status=status,
+                )
             return body
         raise AssertionError("unreachable: the last attempt returns or raises")
 

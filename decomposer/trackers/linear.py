@@ -24,7 +24,15 @@ import urllib.parse
 from typing import Any
 
 from decomposer.exporters.linear import TITLE_LIMIT, estimate, priority
-from decomposer.exporters.tickets import PARENT, creation_order, delegable_indexes, plan_body, plan_title, subtask_body, subtask_title
+from decomposer.exporters.tickets import (
+    PARENT,
+    creation_order,
+    delegable_indexes,
+    plan_body,
+    plan_title,
+    subtask_body,
+    subtask_title,
+)
 from decomposer.text import one_line, shorten
 from decomposer.trackers import entries
 from decomposer.trackers.http import HttpClient, TrackerError, api_message, check_api_url
@@ -67,8 +75,10 @@ def target_from_args(args: Any) -> dict:
 
 def _is_rate_limited(body: Any) -> bool:
     errors = body.get("errors") if isinstance(body, dict) else None
-    return any(isinstance(e, dict) and isinstance(e.get("extensions"), dict)
-               and e["extensions"].get("code") == RATE_LIMITED for e in errors or [])
+    return any(
+        isinstance(e, dict) and isinstance(e.get("extensions"), dict) and e["extensions"].get("code") == RATE_LIMITED
+        for e in errors or []
+    )
 
 
 class Pusher:
@@ -78,8 +88,7 @@ class Pusher:
         self.plan, self.recorder = plan, recorder
         self.team_arg, self.api_url = target["team"], target["api_url"]
         # Until the team is looked up, --team stands for its key (the dry run sends nothing).
-        self.team: dict = {"id": None, "key": self.team_arg.upper(), "name": self.team_arg,
-                           "issueEstimationType": None}
+        self.team: dict = {"id": None, "key": self.team_arg.upper(), "name": self.team_arg, "issueEstimationType": None}
         self.delegable = delegable_indexes(plan)
         self.order = creation_order(plan)
         self.client: HttpClient | None = None
@@ -98,8 +107,11 @@ class Pusher:
     def matches(self, entry: dict) -> bool:
         """Whether ``entry`` is a ticket of this team: ``<team key>-<number>``."""
         key = entry.get("key")
-        return (entry.get("system") == SYSTEM and isinstance(key, str)
-                and re.fullmatch(re.escape(self.team["key"]) + r"-[1-9][0-9]*", key, re.IGNORECASE) is not None)
+        return (
+            entry.get("system") == SYSTEM
+            and isinstance(key, str)
+            and re.fullmatch(re.escape(self.team["key"]) + r"-[1-9][0-9]*", key, re.IGNORECASE) is not None
+        )
 
     # --- what the plan becomes --------------------------------------------------------------
 
@@ -110,7 +122,11 @@ class Pusher:
         return PARENT if key == PARENT else one_line(shorten(str(self.plan["subtasks"][key]["id"]), 20))
 
     def _title(self, key: Key) -> str:
-        return plan_title(self.plan, TITLE_LIMIT) if key == PARENT else subtask_title(self.plan["subtasks"][key], TITLE_LIMIT)
+        return (
+            plan_title(self.plan, TITLE_LIMIT)
+            if key == PARENT
+            else subtask_title(self.plan["subtasks"][key], TITLE_LIMIT)
+        )
 
     def _description(self, key: Key) -> str:
         refs = {self.plan["subtasks"][k]["id"]: ident for k, ident in self.identifiers.items() if k != PARENT}
@@ -144,19 +160,24 @@ class Pusher:
         notes = []
         elsewhere = sum(len(entries.others(self._container(key), self.matches)) for key in (PARENT, *self.order))
         if elsewhere:
-            notes.append(f"{elsewhere} ticket{'s' if elsewhere != 1 else ''} recorded for other trackers or teams "
-                         f"{'are' if elsewhere != 1 else 'is'} left as {'they are' if elsewhere != 1 else 'it is'}")
+            notes.append(
+                f"{elsewhere} ticket{'s' if elsewhere != 1 else ''} recorded for other trackers or teams "
+                f"{'are' if elsewhere != 1 else 'is'} left as {'they are' if elsewhere != 1 else 'it is'}"
+            )
         if self.team["id"] is None:
-            notes.append(f"--team {one_line(shorten(self.team_arg, 40))!r} is taken as the team's key here; the push "
-                         "looks the team up by key or name first")
+            notes.append(
+                f"--team {one_line(shorten(self.team_arg, 40))!r} is taken as the team's key here; the push "
+                "looks the team up by key or name first"
+            )
         return notes
 
     # --- steps ------------------------------------------------------------------------------
 
     def steps(self) -> list[Step]:
         steps = [self._ticket_step(key) for key in (PARENT, *self.order)]
-        steps.append(Step("finish", PARENT, "put every subtask's identifier in the plan issue's description",
-                          self._finish))
+        steps.append(
+            Step("finish", PARENT, "put every subtask's identifier in the plan issue's description", self._finish)
+        )
         return steps
 
     def _ticket_step(self, key: Key) -> Step:
@@ -174,16 +195,23 @@ class Pusher:
             if deps:
                 summary += " · blocked by " + ", ".join(
                     f"{one_line(dep)} ({one_line(self.identifiers[positions[dep]])})"
-                    if positions.get(dep) in self.identifiers else f"{one_line(dep)} (created before it)"
-                    for dep in deps)
+                    if positions.get(dep) in self.identifiers
+                    else f"{one_line(dep)} (created before it)"
+                    for dep in deps
+                )
         if existing:
             return Step("update", self._subject(key), summary, lambda: self._update(key))
         return Step("create", self._subject(key), summary, lambda: self._create(key))
 
     def _graphql(self, operation: str, query: str, variables: dict, *, mutation: bool, what: str) -> dict:
         """The ``data`` of a GraphQL answer; ``TrackerError`` for ``errors`` (even on HTTP 200)."""
-        answer = self.client.request("POST", "", idempotent=not mutation, what=what,
-                                     json_body={"query": query, "variables": variables, "operationName": operation})
+        answer = self.client.request(
+            "POST",
+            "",
+            idempotent=not mutation,
+            what=what,
+            json_body={"query": query, "variables": variables, "operationName": operation},
+        )
         if not isinstance(answer, dict):
             raise self.client.error(what, "the answer is not a GraphQL response")
         if answer.get("errors"):
@@ -196,8 +224,12 @@ class Pusher:
     def _saved_issue(self, data: dict, field: str, what: str) -> dict:
         payload = data.get(field)
         issue = payload.get("issue") if isinstance(payload, dict) else None
-        if not (isinstance(payload, dict) and payload.get("success") is True and isinstance(issue, dict)
-                and all(isinstance(issue.get(k), str) for k in ("id", "identifier", "url"))):
+        if not (
+            isinstance(payload, dict)
+            and payload.get("success") is True
+            and isinstance(issue, dict)
+            and all(isinstance(issue.get(k), str) for k in ("id", "identifier", "url"))
+        ):
             raise self.client.error(what, f"{field} did not succeed")
         return issue
 
@@ -210,9 +242,12 @@ class Pusher:
         self.identifiers[key], self.uuids[key] = issue["identifier"], issue["id"]
         if key == PARENT:
             self.parent_description_sent = fields["description"]
-        self.recorder.record(self._container(key),
-                             {"system": SYSTEM, "key": issue["identifier"], "url": issue["url"]},
-                             self.matches, what=f"the issue for {subject}")
+        self.recorder.record(
+            self._container(key),
+            {"system": SYSTEM, "key": issue["identifier"], "url": issue["url"]},
+            self.matches,
+            what=f"the issue for {subject}",
+        )
         return Result("created", f"{one_line(issue['identifier'])} {one_line(issue['url'])}")
 
     def _update(self, key: Key) -> Result:
@@ -220,12 +255,16 @@ class Pusher:
         what = f"reading {identifier} of {subject}"
         current = self._graphql("Issue", ISSUE, {"id": identifier}, mutation=False, what=what).get("issue")
         if not isinstance(current, dict) or not isinstance(current.get("id"), str):
-            raise TrackerError(f"Linear has no issue {one_line(identifier)}, recorded for {subject}: remove that "
-                               "tracker entry to create a new one")
+            raise TrackerError(
+                f"Linear has no issue {one_line(identifier)}, recorded for {subject}: remove that "
+                "tracker entry to create a new one"
+            )
         team = current.get("team") if isinstance(current.get("team"), dict) else {}
         if team.get("id") != self.team["id"]:
-            raise TrackerError(f"Linear issue {one_line(identifier)}, recorded for {subject}, is not in team "
-                               f"{one_line(self.team['key'])} any more: fix or remove that tracker entry")
+            raise TrackerError(
+                f"Linear issue {one_line(identifier)}, recorded for {subject}, is not in team "
+                f"{one_line(self.team['key'])} any more: fix or remove that tracker entry"
+            )
         self.uuids[key] = current["id"]
         fields = self._fields(key)
         if key == PARENT:
@@ -237,8 +276,9 @@ class Pusher:
         if not changes:
             return Result("unchanged", f"{one_line(identifier)} {one_line(url)}")
         what = f"updating {identifier} of {subject}"
-        data = self._graphql("IssueUpdate", ISSUE_UPDATE, {"id": current["id"], "input": changes}, mutation=True,
-                             what=what)
+        data = self._graphql(
+            "IssueUpdate", ISSUE_UPDATE, {"id": current["id"], "input": changes}, mutation=True, what=what
+        )
         issue = self._saved_issue(data, "issueUpdate", what)
         return Result("updated", f"{one_line(issue['identifier'])} {one_line(issue['url'])}")
 
@@ -248,8 +288,13 @@ class Pusher:
         if description == self.parent_description_sent:
             return Result("done", f"{one_line(identifier)} already lists every subtask's issue")
         what = f"updating the description of {identifier}"
-        data = self._graphql("IssueUpdate", ISSUE_UPDATE, {"id": self.uuids[PARENT], "input": {"description": description}},
-                             mutation=True, what=what)
+        data = self._graphql(
+            "IssueUpdate",
+            ISSUE_UPDATE,
+            {"id": self.uuids[PARENT], "input": {"description": description}},
+            mutation=True,
+            what=what,
+        )
         self._saved_issue(data, "issueUpdate", what)
         self.parent_description_sent = description
         return Result("done", f"{one_line(identifier)} now lists every subtask's issue")
@@ -257,8 +302,13 @@ class Pusher:
     # --- connection -------------------------------------------------------------------------
 
     def connect(self, token: str) -> HttpClient:
-        self.client = HttpClient(self.api_url, {"Authorization": token, "Content-Type": "application/json"},
-                                 name="Linear", secret=token, is_rate_limited=_is_rate_limited)
+        self.client = HttpClient(
+            self.api_url,
+            {"Authorization": token, "Content-Type": "application/json"},
+            name="Linear",
+            secret=token,
+            is_rate_limited=_is_rate_limited,
+        )
         return self.client
 
     def prepare(self) -> None:
@@ -267,8 +317,11 @@ class Pusher:
         while True:
             data = self._graphql("Teams", TEAMS, {"after": after}, mutation=False, what="listing teams")
             page = data.get("teams") if isinstance(data.get("teams"), dict) else {}
-            teams += [t for t in page.get("nodes") or [] if isinstance(t, dict) and isinstance(t.get("id"), str)
-                      and isinstance(t.get("key"), str)]
+            teams += [
+                t
+                for t in page.get("nodes") or []
+                if isinstance(t, dict) and isinstance(t.get("id"), str) and isinstance(t.get("key"), str)
+            ]
             info = page.get("pageInfo") if isinstance(page.get("pageInfo"), dict) else {}
             # A cursor that does not move would list the same page for ever.
             if not info.get("hasNextPage") or not info.get("endCursor") or info["endCursor"] == after:
@@ -276,11 +329,19 @@ class Pusher:
             after = info["endCursor"]
         wanted = self.team_arg.casefold()
         found = next((t for t in teams if t["key"].casefold() == wanted), None) or next(
-            (t for t in teams if wanted in (str(t.get("name", "")).casefold(), t["id"].casefold())), None)
+            (t for t in teams if wanted in (str(t.get("name", "")).casefold(), t["id"].casefold())), None
+        )
         if found is None:
             known = ", ".join(one_line(shorten(f"{t['key']} ({t.get('name', '')})", 40)) for t in teams[:10])
-            raise TrackerError(f"Linear has no team with key, name or id {one_line(shorten(self.team_arg, 40))!r}"
-                               + (f"; teams: {known}" if known else "; the key sees no teams"), usage=True)
-        self.team = {"id": found["id"], "key": found["key"], "name": str(found.get("name", "")),
-                     "issueEstimationType": found.get("issueEstimationType")}
+            raise TrackerError(
+                f"Linear has no team with key, name or id {one_line(shorten(self.team_arg, 40))!r}"
+                + (f"; teams: {known}" if known else "; the key sees no teams"),
+                usage=True,
+            )
+        self.team = {
+            "id": found["id"],
+            "key": found["key"],
+            "name": str(found.get("name", "")),
+            "issueEstimationType": found.get("issueEstimationType"),
+        }
         self._find_recorded()

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
 
 from decomposer.plan.files import write_plan
 from decomposer.text import one_line, shorten
@@ -104,10 +104,12 @@ def run_steps(steps: list[Step], say: Callable[[str], None]) -> Outcome:
         except (TrackerError, KeyboardInterrupt) as exc:
             outcome.failed = (step, exc)
         except Exception as exc:  # an answer of a shape nobody foresaw: report it, never a traceback
-            outcome.failed = (step, TrackerError(f"unexpected error ({type(exc).__name__}: "
-                                                 f"{one_line(shorten(str(exc), 200))})"))
+            outcome.failed = (
+                step,
+                TrackerError(f"unexpected error ({type(exc).__name__}: {one_line(shorten(str(exc), 200))})"),
+            )
         if outcome.failed is not None:
-            outcome.not_attempted = steps[n + 1:]
+            outcome.not_attempted = steps[n + 1 :]
             return outcome
         outcome.done.append((step, result))
         say(f"{result.status:<9} {step.subject or step.verb:<8} {result.text}")

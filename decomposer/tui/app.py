@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import copy
 import gc
 import os
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -25,11 +27,11 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from decomposer.plan.pointers import value_at
 from decomposer.claude.config import ConfigError, Settings, has_credentials, read_config
 from decomposer.claude.usage import Usage
 from decomposer.editing.document import UNTITLED, EditError, PlanDocument
 from decomposer.editing.drafts import DraftStore
+from decomposer.plan.pointers import value_at
 from decomposer.tui.messages import DocumentChanged, LiveStatus, ReportReady, SubtaskArrived
 from decomposer.tui.safe import label, shows_as
 
@@ -80,13 +82,18 @@ class DecomposerApp(App):
         ("Decompose task", "Ask Claude to split the task into subtasks", "decompose"),
         ("Cancel decomposition", "Stop the running model call; keep what arrived", "cancel"),
         ("Refine subtask", "Ask Claude to split or sharpen the selected subtask", "refine"),
-        ("Verify subtask", "Run the selected subtask's command criteria (after showing them) and record evidence",
-         "verify"),
-        ("Verify plan", "Run every command criterion of the plan (after showing them) and record evidence",
-         "verify(True)"),
+        (
+            "Verify subtask",
+            "Run the selected subtask's command criteria (after showing them) and record evidence",
+            "verify",
+        ),
+        (
+            "Verify plan",
+            "Run every command criterion of the plan (after showing them) and record evidence",
+            "verify(True)",
+        ),
         ("Review mode", "Step through subtasks, incomplete first; approve or request changes", "review"),
-        ("Open or import a plan", "Open a plan file, or import Taskmaster, Spec Kit, Backlog.md or Kiro tasks",
-         "open"),
+        ("Open or import a plan", "Open a plan file, or import Taskmaster, Spec Kit, Backlog.md or Kiro tasks", "open"),
         ("Export plan", "Write the plan as JSON, Markdown, agent briefs or tracker tickets", "export"),
         ("Save", "Save the plan to its file", "save"),
         ("Save as", "Save the plan to a new file", "save_as"),
@@ -103,9 +110,16 @@ class DecomposerApp(App):
         ("Quit", "Quit (asks first if there are unsaved changes)", "quit_guarded"),
     ]
 
-    def __init__(self, document: PlanDocument | None = None, *, start_task: str | None = None,
-                 drafts: DraftStore | None = None, settings: Settings | None = None,
-                 config: dict | None = None, restore_drafts: bool = True) -> None:
+    def __init__(
+        self,
+        document: PlanDocument | None = None,
+        *,
+        start_task: str | None = None,
+        drafts: DraftStore | None = None,
+        settings: Settings | None = None,
+        config: dict | None = None,
+        restore_drafts: bool = True,
+    ) -> None:
         super().__init__()
         self.document = document or PlanDocument.new()
         self.start_task = start_task
@@ -171,8 +185,9 @@ class DecomposerApp(App):
                 if index is not None and worst.get(index) != "error":
                     worst[index] = "error" if finding.severity == "error" else "warning"
             delegable = set(report.readiness.delegable_indexes)
-            self._badges = {i: worst.get(i) or ("delegable" if i in delegable else "held")
-                            for i in range(report.readiness.total)}
+            self._badges = {
+                i: worst.get(i) or ("delegable" if i in delegable else "held") for i in range(report.readiness.total)
+            }
             self._badges_for = report
         return self._badges
 
@@ -238,8 +253,11 @@ class DecomposerApp(App):
         # After the first frame and off the event loop: the first validation loads the
         # schema validators, which takes a quarter of a second (and its thread would
         # compete with the first frame for the interpreter).
-        self.call_after_refresh(self.set_timer, FIRST_VALIDATION_DELAY,
-                                lambda: self._validate_in_thread(self.document.plan, self.document.revision))
+        self.call_after_refresh(
+            self.set_timer,
+            FIRST_VALIDATION_DELAY,
+            lambda: self._validate_in_thread(self.document.plan, self.document.revision),
+        )
         if self.config_problem:
             self.notify(self.config_problem, title="Config file ignored", severity="error", markup=False)
         if self.restore_drafts:
@@ -262,13 +280,21 @@ class DecomposerApp(App):
         if self.document.path is not None:
             info = self.drafts.find_for(self.document.path)
         else:  # a new plan: the newest draft of an unsaved plan, if it holds anything
-            info = next((d for d in self.drafts.list() if d.source_path is None and d.key != self.draft_key
-                         and _has_content(self.drafts, d)), None)
+            info = next(
+                (
+                    d
+                    for d in self.drafts.list()
+                    if d.source_path is None and d.key != self.draft_key and _has_content(self.drafts, d)
+                ),
+                None,
+            )
         if info is None:
             return
         where = label(str(self.document.path), 60) if self.document.path else "a new plan"
-        question = (f"An unsaved draft of {where} from {_when(info.saved_at)} was found "
-                    f"({info.subtask_count} subtasks: {label(info.title, 60)}). Restore it?")
+        question = (
+            f"An unsaved draft of {where} from {_when(info.saved_at)} was found "
+            f"({info.subtask_count} subtasks: {label(info.title, 60)}). Restore it?"
+        )
 
         def answer(restore: bool | None) -> None:
             if restore:
@@ -280,8 +306,9 @@ class DecomposerApp(App):
                 self.drafts.discard(info.key)
             # escape (None): not now; the draft stays for next time
 
-        self.push_screen(ConfirmScreen(question + " (escape: ask again next time)", yes="Restore", no="Discard"),
-                         answer)
+        self.push_screen(
+            ConfirmScreen(question + " (escape: ask again next time)", yes="Restore", no="Discard"), answer
+        )
 
     # --- changes ----------------------------------------------------------------------------
 
@@ -346,23 +373,24 @@ class DecomposerApp(App):
     def _save_draft_now(self) -> None:
         """On the way out: write the draft on this thread, so it is on disk before exit."""
         if self.document.dirty or self.streaming:
-            try:
+            # Nothing more can be done on the way out; the message below says so.
+            with contextlib.suppress(OSError):
                 self.drafts.save(self.draft_key, self.plan, self.document.path)
-            except OSError:
-                pass  # nothing more can be done on the way out; the message below says so
 
     @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
     def _autosave(self, plan: dict) -> None:
         try:
             self.drafts.save(self.draft_key, plan, self.document.path)
         except OSError as exc:
-            self.call_from_thread(self.notify, f"Autosave failed: {label(exc.strerror or exc, 120)}",
-                                  severity="error", markup=False)
+            self.call_from_thread(
+                self.notify, f"Autosave failed: {label(exc.strerror or exc, 120)}", severity="error", markup=False
+            )
 
     def _guard_streaming(self) -> bool:
         if self.streaming:
-            self.notify("A decomposition is running: wait, or press escape to cancel it.", severity="warning",
-                        markup=False)
+            self.notify(
+                "A decomposition is running: wait, or press escape to cancel it.", severity="warning", markup=False
+            )
             return True
         return False
 
@@ -378,8 +406,11 @@ class DecomposerApp(App):
         if tokens == ("depends_on",) and not delete:
             cycle = self.document.would_create_cycle(index, value)
             if cycle:
-                self.notify("Not applied: that dependency makes a cycle " + " → ".join(label(c, 12) for c in cycle),
-                            severity="error", markup=False)
+                self.notify(
+                    "Not applied: that dependency makes a cycle " + " → ".join(label(c, 12) for c in cycle),
+                    severity="error",
+                    markup=False,
+                )
                 return
         if tokens[0] == "review":
             review = subtask.get("review") if isinstance(subtask.get("review"), dict) else None
@@ -581,9 +612,12 @@ class DecomposerApp(App):
             if path.exists() and (self.document.path is None or path.resolve() != self.document.path.resolve()):
                 from decomposer.tui.screens.confirm import ConfirmScreen
 
-                self.push_screen(ConfirmScreen(f"{label(str(path), 80)} exists. Replace it with this plan?",
-                                               yes="Replace", no="Cancel"),
-                                 lambda yes: self._save(path) if yes else None)
+                self.push_screen(
+                    ConfirmScreen(
+                        f"{label(str(path), 80)} exists. Replace it with this plan?", yes="Replace", no="Cancel"
+                    ),
+                    lambda yes: self._save(path) if yes else None,
+                )
             else:
                 self._save(path)
 
@@ -596,8 +630,12 @@ class DecomposerApp(App):
         except OSError as exc:
             # The draft keeps the work; say exactly what failed.
             self.drafts.save(self.draft_key, plan_for_draft, self.document.path)
-            self.notify(f"Could not save {label(str(path), 80)}: {label(exc.strerror or exc, 120)}. "
-                        "Your work is kept in the autosaved draft.", severity="error", markup=False)
+            self.notify(
+                f"Could not save {label(str(path), 80)}: {label(exc.strerror or exc, 120)}. "
+                "Your work is kept in the autosaved draft.",
+                severity="error",
+                markup=False,
+            )
             return False
         self.drafts.discard(self.draft_key)
         self.draft_key = self.drafts.key_for(self.document.path)
@@ -641,9 +679,15 @@ class DecomposerApp(App):
         if self.document.dirty:
             from decomposer.tui.screens.confirm import ConfirmScreen
 
-            self.push_screen(ConfirmScreen("The current plan has unsaved changes. Open the other one? "
-                                           "(the changes stay in a draft, offered when you open it again)",
-                                           yes="Open", no="Stay"), replace)
+            self.push_screen(
+                ConfirmScreen(
+                    "The current plan has unsaved changes. Open the other one? "
+                    "(the changes stay in a draft, offered when you open it again)",
+                    yes="Open",
+                    no="Stay",
+                ),
+                replace,
+            )
         else:
             replace()
 
@@ -658,9 +702,13 @@ class DecomposerApp(App):
         for note in result.notes:
             self.activity.append(f"import: {note}")
         first = f" Note: {label(result.notes[0], 140)}" if result.notes else ""
-        self.notify(f"Imported {subtasks} subtasks from {where} ({result.importer}): {errors} errors, {warnings} "
-                    f"warnings. Fill in what the findings list, then save (ctrl+s).{first}",
-                    title="Imported", markup=False, timeout=10)
+        self.notify(
+            f"Imported {subtasks} subtasks from {where} ({result.importer}): {errors} errors, {warnings} "
+            f"warnings. Fill in what the findings list, then save (ctrl+s).{first}",
+            title="Imported",
+            markup=False,
+            timeout=10,
+        )
 
     def action_quit_guarded(self) -> None:
         from decomposer.tui.screens.confirm import ConfirmScreen
@@ -674,8 +722,9 @@ class DecomposerApp(App):
                 self._save_draft_now()
                 self.exit()
 
-        question = ("There are unsaved changes. Quit anyway? The draft stays in the autosave folder "
-                    "and is offered next time.")
+        question = (
+            "There are unsaved changes. Quit anyway? The draft stays in the autosave folder and is offered next time."
+        )
         if self.streaming:
             question = "A decomposition is running. Quit anyway? What arrived so far is kept as a draft."
         self.push_screen(ConfirmScreen(question, yes="Quit", no="Stay"), answer)
@@ -687,8 +736,13 @@ class DecomposerApp(App):
             return True
         from decomposer.claude.failures import CREDENTIALS_HINT
 
-        self.notify(f"Claude is not configured: {CREDENTIALS_HINT}.", title="No API key", severity="error",
-                    markup=False, timeout=10)
+        self.notify(
+            f"Claude is not configured: {CREDENTIALS_HINT}.",
+            title="No API key",
+            severity="error",
+            markup=False,
+            timeout=10,
+        )
         return False
 
     async def engine(self):
@@ -721,8 +775,14 @@ class DecomposerApp(App):
                 if yes:
                     self.action_decompose(confirmed=True)
 
-            self.push_screen(ConfirmScreen(f"Decompose again and replace the {existing} subtasks? "
-                                           "(ctrl+z brings them back)", yes="Replace", no="Keep"), answer)
+            self.push_screen(
+                ConfirmScreen(
+                    f"Decompose again and replace the {existing} subtasks? (ctrl+z brings them back)",
+                    yes="Replace",
+                    no="Keep",
+                ),
+                answer,
+            )
             return
         context = self.document.plan.get("context") if isinstance(self.document.plan.get("context"), str) else None
         self.streaming = True
@@ -744,22 +804,38 @@ class DecomposerApp(App):
             outcome = await engine.decompose(task, context)
         except asyncio.CancelledError:
             arrived = len((engine.draft or {}).get("subtasks") or [])
-            self._finish_stream(engine.draft, f"Cancelled: the {arrived} subtasks that arrived are kept (ctrl+z to undo)."
-                                if arrived else "Cancelled before any subtask arrived; the plan is unchanged.")
+            self._finish_stream(
+                engine.draft,
+                f"Cancelled: the {arrived} subtasks that arrived are kept (ctrl+z to undo)."
+                if arrived
+                else "Cancelled before any subtask arrived; the plan is unchanged.",
+            )
             raise
         if outcome.status == FAILED:
             kept = f" {len(outcome.plan['subtasks'])} subtasks that arrived are kept." if outcome.plan else ""
-            self.notify(f"{outcome.failure.message}. {outcome.failure.hint}.{kept}", title="Decomposition failed",
-                        severity="error", markup=False, timeout=15)
+            self.notify(
+                f"{outcome.failure.message}. {outcome.failure.hint}.{kept}",
+                title="Decomposition failed",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
             self._finish_stream(outcome.plan, "")
         elif outcome.status == OK:
             self._finish_stream(outcome.plan, "")
-            self.notify(f"{len(outcome.plan['subtasks'])} subtasks; {outcome.usage.describe(self.model_name)}",
-                        title="Decomposed", markup=False)
+            self.notify(
+                f"{len(outcome.plan['subtasks'])} subtasks; {outcome.usage.describe(self.model_name)}",
+                title="Decomposed",
+                markup=False,
+            )
         else:
             self._finish_stream(outcome.plan, "")
-            self.notify(f"Errors remain after {outcome.repair_rounds} repair rounds: see the findings.",
-                        title="Draft", severity="warning", markup=False)
+            self.notify(
+                f"Errors remain after {outcome.repair_rounds} repair rounds: see the findings.",
+                title="Draft",
+                severity="warning",
+                markup=False,
+            )
 
     def _with_own_title(self, plan: dict) -> dict:
         """``plan`` with the title (and id) the plan already had, unless it had none:
@@ -800,11 +876,17 @@ class DecomposerApp(App):
             if now - self._last_progress > 0.1:
                 self._last_progress = now
                 count = len((self.stream_plan or {}).get("subtasks") or [])
-                self.live = f"{self._call_label} with {self.model_name}… {count} subtasks · ~{event.output_tokens:,} tokens"
+                self.live = (
+                    f"{self._call_label} with {self.model_name}… {count} subtasks · ~{event.output_tokens:,} tokens"
+                )
                 self.tell_screen(LiveStatus())  # progress is not logged
         elif isinstance(event, e.CallStarted):
-            self._call_label = {"decompose": "decomposing", "repair": "repairing", "refine": "refining",
-                                "review": "reviewing"}.get(event.purpose, event.purpose)
+            self._call_label = {
+                "decompose": "decomposing",
+                "repair": "repairing",
+                "refine": "refining",
+                "review": "reviewing",
+            }.get(event.purpose, event.purpose)
             self.set_live(f"{self._call_label} with {self.model_name}…")
         elif isinstance(event, e.CallEnded):
             self.usage = self.usage + event.usage
@@ -826,8 +908,12 @@ class DecomposerApp(App):
         if self._guard_streaming():
             return
         if index is None:
-            self.notify("There is no subtask to refine: decompose the task (F5) or add one (a)." if not
-                        self.document.plan.get("subtasks") else "Select a subtask first.", markup=False)
+            self.notify(
+                "There is no subtask to refine: decompose the task (F5) or add one (a)."
+                if not self.document.plan.get("subtasks")
+                else "Select a subtask first.",
+                markup=False,
+            )
             return
         if not self._need_claude():
             return
@@ -895,8 +981,12 @@ class DecomposerApp(App):
         if event.worker.group == "claude":
             self.streaming = False
             self.live = ""
-        self.notify(f"Internal error in {event.worker.group}: {label(repr(event.worker.error), 200)}. "
-                    "Your work is kept.", severity="error", markup=False, timeout=15)
+        self.notify(
+            f"Internal error in {event.worker.group}: {label(repr(event.worker.error), 200)}. Your work is kept.",
+            severity="error",
+            markup=False,
+            timeout=15,
+        )
         self.tell_screen(DocumentChanged())
         return True
 
@@ -913,7 +1003,7 @@ def _has_content(drafts: DraftStore, info) -> bool:
 
 
 def _when(stamp: str) -> str:
-    """"2026-11-23 18:45 UTC" from an RFC 3339 time stamp (as is when it does not parse)."""
+    """ "2026-11-23 18:45 UTC" from an RFC 3339 time stamp (as is when it does not parse)."""
     from datetime import datetime
 
     try:

@@ -16,6 +16,7 @@ of secret environment variables replaced by ``[NAME redacted]``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -24,8 +25,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from decomposer.clock import rfc3339, utc_now
 from decomposer.plan.graph import dependency_order
@@ -83,9 +85,7 @@ _LINE_BREAKS = re.compile(r"\r\n?")
 
 # The search, in a child interpreter (-I: ignore the environment and the user's site).
 _SEARCH_PROGRAM = (
-    "import json, re, sys\n"
-    "pattern, text = json.load(sys.stdin)\n"
-    "sys.exit(0 if re.search(pattern, text) else 1)\n"
+    "import json, re, sys\npattern, text = json.load(sys.stdin)\nsys.exit(0 if re.search(pattern, text) else 1)\n"
 )
 
 
@@ -164,6 +164,7 @@ class Evidence:
 
 # --- planning -----------------------------------------------------------------------------
 
+
 def _selected(plan: Any, subtask_id: str | None) -> list[tuple[int, dict, str]]:
     """(position, subtask, id) in dependency order (prerequisites first), or only the
     subtasks with ``subtask_id``. Subtasks without a string id are left out: their
@@ -221,10 +222,19 @@ def planned_runs(plan: Any, subtask_id: str | None = None) -> list[PlannedRun]:
             expect_output = verify.get("expect_output")
             if not (exit_ok and timeout_ok) or not isinstance(expect_output, (str, type(None))):
                 continue
-            runs.append(PlannedRun(
-                i, sid, _text(subtask.get("title")), j, _text(criterion.get("statement")), command,
-                0 if expect_exit is None else expect_exit, expect_output, timeout_s,
-            ))
+            runs.append(
+                PlannedRun(
+                    i,
+                    sid,
+                    _text(subtask.get("title")),
+                    j,
+                    _text(criterion.get("statement")),
+                    command,
+                    0 if expect_exit is None else expect_exit,
+                    expect_output,
+                    timeout_s,
+                )
+            )
     return runs
 
 
@@ -232,8 +242,14 @@ def review_waiting(plan: Any, subtask_id: str | None = None) -> list[WaitingRevi
     """Every review criterion (in the same order as ``planned_runs``): these wait for a
     human. Raises ``UnknownSubtask``."""
     return [
-        WaitingReview(i, sid, _text(subtask.get("title")), j, _text(criterion.get("statement")),
-                      verify["reviewer"] if isinstance(verify.get("reviewer"), str) else None)
+        WaitingReview(
+            i,
+            sid,
+            _text(subtask.get("title")),
+            j,
+            _text(criterion.get("statement")),
+            verify["reviewer"] if isinstance(verify.get("reviewer"), str) else None,
+        )
         for i, subtask, sid in _selected(plan, subtask_id)
         for j, criterion, verify in _criteria(subtask)
         if verify.get("method") == "review"
@@ -242,14 +258,15 @@ def review_waiting(plan: Any, subtask_id: str | None = None) -> list[WaitingRevi
 
 # --- running ------------------------------------------------------------------------------
 
+
 def secret_values(env: Mapping[str, str]) -> list[tuple[str, str]]:
     """(name, value) of the variables whose values must never be stored: the API key,
     tracker tokens, and any name ending in _TOKEN, _KEY, _SECRET or _PASSWORD. Longest
     value first, so a secret that contains another is replaced whole."""
     found = [
-        (name, value) for name, value in env.items()
-        if (name.upper() in SECRET_NAMES or name.upper().endswith(SECRET_SUFFIXES))
-        and len(value) >= MIN_SECRET_CHARS
+        (name, value)
+        for name, value in env.items()
+        if (name.upper() in SECRET_NAMES or name.upper().endswith(SECRET_SUFFIXES)) and len(value) >= MIN_SECRET_CHARS
     ]
     return sorted(found, key=lambda item: -len(item[1]))
 
@@ -286,7 +303,7 @@ def _cap_start(text: str, limit: int) -> tuple[str, bool]:
     data = text.encode("utf-8")
     if len(data) <= limit:
         return text, False
-    data = data[len(data) - limit:]
+    data = data[len(data) - limit :]
     start = 0
     while start < len(data) and 0x80 <= data[start] < 0xC0:  # continuation bytes
         start += 1
@@ -351,11 +368,17 @@ def _start(command: str, cwd: str | os.PathLike, env: Mapping[str, str]) -> subp
     # A new session (POSIX) or process group (Windows) makes the command and everything
     # it starts one unit that a timeout or Ctrl-C stops together; it also keeps the
     # terminal's Ctrl-C away from it, so stopping it is decomposer's job.
-    options: dict[str, Any] = {"start_new_session": True} if _POSIX else {
-        "creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    options: dict[str, Any] = (
+        {"start_new_session": True} if _POSIX else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    )
     return subprocess.Popen(
-        command, shell=True, cwd=cwd, env=dict(env),
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        command,
+        shell=True,
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         **options,
     )
 
@@ -387,10 +410,9 @@ def _wait_exited(process: subprocess.Popen, timeout: float, stop: threading.Even
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
+    # Nobody left, or only a member that changed user (a setuid program).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass  # nobody left, or only a member that changed user (a setuid program)
 
 
 def _stop_tree(process: subprocess.Popen, running: bool) -> None:
@@ -417,7 +439,8 @@ def _search(pattern: str, text: str) -> bool | None:
         result = subprocess.run(
             [sys.executable, "-I", "-S", "-c", _SEARCH_PROGRAM],
             input=json.dumps([pattern, text]).encode("ascii"),
-            capture_output=True, timeout=MATCH_TIMEOUT_S,
+            capture_output=True,
+            timeout=MATCH_TIMEOUT_S,
         )
     except (subprocess.TimeoutExpired, OSError):
         return None
@@ -437,8 +460,13 @@ def _not_run(run: PlannedRun, at: str, secrets: list[tuple[str, str]], detail: s
     return Evidence(run, at, False, None, stored_tail("", secrets, f"[decomposer: {detail}]"), 0.0, detail)
 
 
-def run_one(planned: PlannedRun, cwd: str | os.PathLike, default_timeout: float,
-            env: Mapping[str, str] | None = None, stop: threading.Event | None = None) -> Evidence:
+def run_one(
+    planned: PlannedRun,
+    cwd: str | os.PathLike,
+    default_timeout: float,
+    env: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
+) -> Evidence:
     """Run one command criterion and judge it.
 
     The command runs through the shell in ``cwd`` with ``env`` (default: this process's
@@ -465,8 +493,12 @@ def run_one(planned: PlannedRun, cwd: str | os.PathLike, default_timeout: float,
         try:
             re.compile(planned.expect_output)
         except (re.error, RecursionError, OverflowError) as exc:
-            return _not_run(planned, at, secrets,
-                            f"expect_output is not a valid regular expression ({exc}); the command was not run")
+            return _not_run(
+                planned,
+                at,
+                secrets,
+                f"expect_output is not a valid regular expression ({exc}); the command was not run",
+            )
     started = time.monotonic()
     try:
         process = _start(planned.command, cwd, environment)
@@ -517,6 +549,7 @@ def run_one(planned: PlannedRun, cwd: str | os.PathLike, default_timeout: float,
 
 # --- recording ----------------------------------------------------------------------------
 
+
 def _runs_here(subtask: Any, run: PlannedRun) -> bool:
     if not isinstance(subtask, dict) or subtask.get("id") != run.subtask_id:
         return False
@@ -547,7 +580,8 @@ def evidence_edit(plan: Any, evidence: Evidence) -> tuple[tuple, list]:
     i = _position(plan, evidence.run)
     previous = plan["subtasks"][i].get("evidence")
     kept = [
-        entry for entry in (previous if isinstance(previous, list) else [])
+        entry
+        for entry in (previous if isinstance(previous, list) else [])
         if not (isinstance(entry, dict) and entry.get("criterion") == evidence.run.criterion)
     ]
     return ("subtasks", i, "evidence"), [*kept, evidence.to_dict()]
@@ -568,6 +602,7 @@ def record(plan: dict, evidence: Evidence) -> dict:
 
 
 # --- summary ------------------------------------------------------------------------------
+
 
 @dataclass
 class SubtaskSummary:
@@ -612,15 +647,21 @@ class Summary:
         return self.failed == 0 and self.not_run == 0
 
 
-def summarize(planned: Iterable[PlannedRun], results: Iterable[Evidence],
-              waiting: Iterable[WaitingReview] = (), interrupted: bool = False) -> Summary:
+def summarize(
+    planned: Iterable[PlannedRun],
+    results: Iterable[Evidence],
+    waiting: Iterable[WaitingReview] = (),
+    interrupted: bool = False,
+) -> Summary:
     """Count each planned run as passed or failed by its result, or not run when it has
     none (the run was interrupted before it), plus the review criteria waiting."""
     by_run = {(e.run.subtask_index, e.run.criterion): e for e in results}
     rows: dict[int, SubtaskSummary] = {}
 
     def row(item: PlannedRun | WaitingReview) -> SubtaskSummary:
-        return rows.setdefault(item.subtask_index, SubtaskSummary(item.subtask_index, item.subtask_id, item.subtask_title))
+        return rows.setdefault(
+            item.subtask_index, SubtaskSummary(item.subtask_index, item.subtask_id, item.subtask_title)
+        )
 
     for run in planned:
         result = by_run.get((run.subtask_index, run.criterion))

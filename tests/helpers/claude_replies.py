@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-from helpers.plans import clean_plan
 
+from helpers.plans import clean_plan
 
 KEY = "sk-ant-api03-SECRET-do-not-leak-0123456789"
 
@@ -39,7 +39,7 @@ def broken_input() -> dict:
 
 def refined_parts():
     base = clean_plan()["subtasks"][0]
-    return [dict(copy.deepcopy(base), id="S1.1", title="Write the header row"),
-            dict(copy.deepcopy(base), id="S1.2", title="Write the line rows")]
-
-
+    return [
+        dict(copy.deepcopy(base), id="S1.1", title="Write the header row"),
+        dict(copy.deepcopy(base), id="S1.2", title="Write the line rows"),
+    ]

@@ -6,10 +6,11 @@ import json
 import os
 import re
 from pathlib import Path
+
 from hypothesis import settings
 from markdown_it import MarkdownIt
-from helpers.plans import EXAMPLES, ROOT, clean_plan
 
+from helpers.plans import EXAMPLES, ROOT, clean_plan
 
 GOLDEN = ROOT / "tests" / "unit" / "exporters" / "golden"
 
@@ -65,9 +66,21 @@ def update_folder_golden(exported: Path, golden: Path) -> None:
             (golden / file.name).write_bytes(file.read_bytes())
 
 
-HOSTILE_TITLES = ["../../etc/passwd", "con", "[bold red]alert[/bold red]", "\x1b[2J\x1b[31mred", "a\nb\r\nc",
-                  "pipe | in | title", "```", 'yaml ": [ {breaker', "# heading", "<!-- open comment",
-                  "- list item", "`tick` and ``two``", "x" * 118]
+HOSTILE_TITLES = [
+    "../../etc/passwd",
+    "con",
+    "[bold red]alert[/bold red]",
+    "\x1b[2J\x1b[31mred",
+    "a\nb\r\nc",
+    "pipe | in | title",
+    "```",
+    'yaml ": [ {breaker',
+    "# heading",
+    "<!-- open comment",
+    "- list item",
+    "`tick` and ``two``",
+    "x" * 118,
+]
 
 
 def hostile_plan() -> dict:
@@ -75,8 +88,13 @@ def hostile_plan() -> dict:
     plan = clean_plan()
     for n, title in enumerate(HOSTILE_TITLES, start=3):
         subtask = json.loads(json.dumps(plan["subtasks"][0]))
-        subtask.update(id=f"S{n}", title=title,
-                       goal=f"{title}\n# not a heading\n```\nstill prose", labels=[title, "ok"], depends_on=["S1"])
+        subtask.update(
+            id=f"S{n}",
+            title=title,
+            goal=f"{title}\n# not a heading\n```\nstill prose",
+            labels=[title, "ok"],
+            depends_on=["S1"],
+        )
         subtask["acceptance"][0]["statement"] = f"{title} | exits 0"
         subtask["acceptance"][0]["verify"]["command"] = f"echo '{title}' ```"
         subtask["pause_boundaries"][0]["trigger"] = f"If the diff touches {title}"
@@ -99,5 +117,3 @@ def table_rows(tokens) -> list[int]:
         elif token.type == "tr_close" and cells:
             rows.append(cells)
     return rows
-
-

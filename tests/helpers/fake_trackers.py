@@ -20,8 +20,9 @@ import re
 import socket
 import threading
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from helpers.local_server import LocalServer, QuietHandler
 
@@ -73,8 +74,13 @@ class _Server(LocalServer):
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 parts = urllib.parse.urlsplit(self.path)
-                request = Request(self.command, parts.path, dict(urllib.parse.parse_qsl(parts.query)),
-                                  {k.lower(): v for k, v in self.headers.items()}, body)
+                request = Request(
+                    self.command,
+                    parts.path,
+                    dict(urllib.parse.parse_qsl(parts.query)),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 with fake.lock:
                     fake.requests.append(request)
                     answer = fake._answer(request)
@@ -131,13 +137,14 @@ class _Server(LocalServer):
 
 # --- GitHub ---------------------------------------------------------------------------------
 
-GITHUB_ERROR_422 = {"message": "Validation Failed", "errors": [{"resource": "Issue", "code": "custom",
-                                                                "field": "body", "message": "body is too long"}],
-                    "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
-                    "status": "422"}
+GITHUB_ERROR_422 = {
+    "message": "Validation Failed",
+    "errors": [{"resource": "Issue", "code": "custom", "field": "body", "message": "body is too long"}],
+    "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
+    "status": "422",
+}
 GITHUB_ERROR_500 = {"message": "Server Error"}
-GITHUB_ERROR_401 = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
-                    "status": "401"}
+GITHUB_ERROR_401 = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}
 _HEX_COLOUR = re.compile(r"[0-9a-fA-F]{6}")
 
 
@@ -176,7 +183,7 @@ class FakeGitHub(_Server):
         prefix = f"/repos/{self.owner}/{self.name}"
         if not request.path.startswith(prefix + "/"):
             return self._refuse(404, "Not Found", f"request outside the repository: {request.path}")
-        route = request.path[len(prefix):]
+        route = request.path[len(prefix) :]
         body = request.body if isinstance(request.body, dict) else {}
         if route == "/labels" and request.method == "POST":
             return self._create_label(body)
@@ -227,10 +234,17 @@ class FakeGitHub(_Server):
         if problem:
             return self._refuse(422, "Validation Failed", problem)
         number = max(self.issues, default=0) + 1
-        issue = {"id": 7000 + number * 13, "node_id": f"I_{number}", "number": number, "title": body["title"],
-                 "body": body.get("body", ""), "labels": self._labels(body.get("labels", [])), "state": "open",
-                 "html_url": self.html_url(number),
-                 "url": f"{self.url}/repos/{self.owner}/{self.name}/issues/{number}"}
+        issue = {
+            "id": 7000 + number * 13,
+            "node_id": f"I_{number}",
+            "number": number,
+            "title": body["title"],
+            "body": body.get("body", ""),
+            "labels": self._labels(body.get("labels", [])),
+            "state": "open",
+            "html_url": self.html_url(number),
+            "url": f"{self.url}/repos/{self.owner}/{self.name}/issues/{number}",
+        }
         self.issues[number] = issue
         self.created += 1
         return 201, {"location": issue["url"]}, issue
@@ -253,27 +267,42 @@ class FakeGitHub(_Server):
         if not isinstance(colour, str) or not _HEX_COLOUR.fullmatch(colour):
             return self._refuse(422, "Validation Failed", f"label colour {colour!r}")
         if name.casefold() in self.labels:
-            return 422, {}, {"message": "Validation Failed",
-                             "errors": [{"resource": "Label", "code": "already_exists", "field": "name"}]}
-        self.labels[name.casefold()] = {"id": 500 + len(self.labels), "name": name, "color": colour,
-                                        "description": body.get("description")}
+            return (
+                422,
+                {},
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Label", "code": "already_exists", "field": "name"}],
+                },
+            )
+        self.labels[name.casefold()] = {
+            "id": 500 + len(self.labels),
+            "name": name,
+            "color": colour,
+            "description": body.get("description"),
+        }
         return 201, {}, self.labels[name.casefold()]
 
     def _add_sub_issue(self, parent: dict, body: dict):
         child_id = body.get("sub_issue_id")
         if type(child_id) is not int:
-            return self._refuse(422, f"Invalid request. For 'properties/sub_issue_id', {child_id!r} is not an "
-                                     "integer.", f"sub_issue_id {child_id!r} is not an integer")
+            return self._refuse(
+                422,
+                f"Invalid request. For 'properties/sub_issue_id', {child_id!r} is not an integer.",
+                f"sub_issue_id {child_id!r} is not an integer",
+            )
         child = self.issue_by_id(child_id)
         if child is None:
-            return self._refuse(422, "Validation Failed",
-                                f"sub_issue_id {child_id} is no issue's id (an issue number instead?)")
+            return self._refuse(
+                422, "Validation Failed", f"sub_issue_id {child_id} is no issue's id (an issue number instead?)"
+            )
         if child["number"] == parent["number"]:
             return self._refuse(422, "Validation Failed", "an issue cannot be its own sub-issue")
         for children in self.sub_issues.values():
             if child_id in children:
-                return self._refuse(422, "Validation Failed",
-                                    f"#{child['number']} is already a sub-issue (linked twice)")
+                return self._refuse(
+                    422, "Validation Failed", f"#{child['number']} is already a sub-issue (linked twice)"
+                )
         self.sub_issues.setdefault(parent["number"], []).append(child_id)
         return 201, {}, parent
 
@@ -295,9 +324,16 @@ class FakeLinear(_Server):
     def __init__(self, api_key: str, teams: list[tuple[str, str, str, str]] | None = None):
         super().__init__()
         self.api_key = api_key
-        self.teams = [{"id": i, "key": k, "name": n, "issueEstimationType": e}
-                      for i, k, n, e in (teams or [("team-eng-uuid", "ENG", "Engineering", "fibonacci"),
-                                                   ("team-ops-uuid", "OPS", "Operations", "notUsed")])]
+        self.teams = [
+            {"id": i, "key": k, "name": n, "issueEstimationType": e}
+            for i, k, n, e in (
+                teams
+                or [
+                    ("team-eng-uuid", "ENG", "Engineering", "fibonacci"),
+                    ("team-ops-uuid", "OPS", "Operations", "notUsed"),
+                ]
+            )
+        ]
         self.issues: dict[str, dict] = {}  # by uuid
         self.created = 0
 
@@ -310,8 +346,11 @@ class FakeLinear(_Server):
 
     def view(self, issue: dict) -> dict:
         parent = self.issues.get(issue["parentId"]) if issue.get("parentId") else None
-        return {**{k: v for k, v in issue.items() if k not in ("parentId", "teamId")},
-                "parent": {"id": parent["id"]} if parent else None, "team": {"id": issue["teamId"]}}
+        return {
+            **{k: v for k, v in issue.items() if k not in ("parentId", "teamId")},
+            "parent": {"id": parent["id"]} if parent else None,
+            "team": {"id": issue["teamId"]},
+        }
 
     def handle(self, request: Request):
         if request.headers.get("authorization") != self.api_key:
@@ -324,10 +363,16 @@ class FakeLinear(_Server):
         if not isinstance(query, str) or not isinstance(variables, dict):
             self.problem(f"not a GraphQL request: {body!r}")
             return 400, {}, graphql_error("Must provide query string.")
-        handlers: dict[str, Callable[[dict], Any]] = {"Teams": self._teams, "Issue": self._issue,
-                                                      "IssueCreate": self._create, "IssueUpdate": self._update}
-        if operation not in handlers or f"{'query' if operation in ('Teams', 'Issue') else 'mutation'} {operation}" \
-                not in query:
+        handlers: dict[str, Callable[[dict], Any]] = {
+            "Teams": self._teams,
+            "Issue": self._issue,
+            "IssueCreate": self._create,
+            "IssueUpdate": self._update,
+        }
+        if (
+            operation not in handlers
+            or f"{'query' if operation in ('Teams', 'Issue') else 'mutation'} {operation}" not in query
+        ):
             self.problem(f"unknown operation {operation!r}")
             return 400, {}, graphql_error(f"Unknown operation {operation!r}", "GRAPHQL_VALIDATION_FAILED")
         return 200, {}, handlers[operation](variables)
@@ -373,10 +418,17 @@ class FakeLinear(_Server):
         number = 1 + sum(1 for i in self.issues.values() if i["teamId"] == team["id"])
         identifier = f"{team['key']}-{number}"
         uuid = f"issue-uuid-{len(self.issues) + 1:04d}"
-        self.issues[uuid] = {"id": uuid, "identifier": identifier, "url": f"https://linear.app/acme/issue/{identifier}/x",
-                             "title": fields["title"], "description": fields.get("description", ""),
-                             "priority": fields.get("priority", 0), "estimate": fields.get("estimate"),
-                             "parentId": fields.get("parentId"), "teamId": team["id"]}
+        self.issues[uuid] = {
+            "id": uuid,
+            "identifier": identifier,
+            "url": f"https://linear.app/acme/issue/{identifier}/x",
+            "title": fields["title"],
+            "description": fields.get("description", ""),
+            "priority": fields.get("priority", 0),
+            "estimate": fields.get("estimate"),
+            "parentId": fields.get("parentId"),
+            "teamId": team["id"],
+        }
         self.created += 1
         issue = self.issues[uuid]
         return {"data": {"issueCreate": {"success": True, "issue": {k: issue[k] for k in ("id", "identifier", "url")}}}}

@@ -36,7 +36,7 @@ def split_awkwardly(text: str, size: int = 7) -> list[str]:
     chunks, i, step = [], 0, itertools.cycle([size, 1, size * 2, 3, 2, size + 3])
     while i < len(text):
         n = next(step)
-        chunks.append(text[i:i + n])
+        chunks.append(text[i : i + n])
         i += n
     return chunks
 
@@ -70,46 +70,102 @@ class ToolReply:
         chunks = split_awkwardly(text, self.chunk)
         output_tokens = self.output_tokens if self.output_tokens is not None else max(1, len(text) // 4)
         out: list[bytes | Exception] = [
-            _sse("message_start", {"type": "message_start", "message": {
-                "id": f"msg_fake{next(_ids):06d}", "type": "message", "role": "assistant", "model": model,
-                "content": [], "stop_reason": None, "stop_sequence": None,
-                "usage": {"input_tokens": self.input_tokens, "output_tokens": 1,
-                          "cache_creation_input_tokens": self.cache_creation_input_tokens,
-                          "cache_read_input_tokens": self.cache_read_input_tokens}}}),
-            _sse("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {
-                "type": "tool_use", "id": f"toolu_fake{next(_ids):06d}", "name": self.name, "input": {}}}),
+            _sse(
+                "message_start",
+                {
+                    "type": "message_start",
+                    "message": {
+                        "id": f"msg_fake{next(_ids):06d}",
+                        "type": "message",
+                        "role": "assistant",
+                        "model": model,
+                        "content": [],
+                        "stop_reason": None,
+                        "stop_sequence": None,
+                        "usage": {
+                            "input_tokens": self.input_tokens,
+                            "output_tokens": 1,
+                            "cache_creation_input_tokens": self.cache_creation_input_tokens,
+                            "cache_read_input_tokens": self.cache_read_input_tokens,
+                        },
+                    },
+                },
+            ),
+            _sse(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": 0,
+                    "content_block": {
+                        "type": "tool_use",
+                        "id": f"toolu_fake{next(_ids):06d}",
+                        "name": self.name,
+                        "input": {},
+                    },
+                },
+            ),
             _sse("ping", {"type": "ping"}),
         ]
         for n, chunk in enumerate(chunks):
             if self.fault and n == self.fault_after:
-                out.append({
-                    "drop": httpx2.RemoteProtocolError("peer closed connection without sending complete message body"),
-                    "truncate": None,
-                    "malformed": b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_de\n\n',
-                    "error-event": _sse("error", {"type": "error", "error": {
-                        "type": "overloaded_error", "message": "Overloaded"}}),
-                    # valid JSON, wrong shape: a delta event without its delta
-                    "bad-shape": _sse("content_block_delta", {"type": "content_block_delta", "index": 0}),
-                }[self.fault])
+                out.append(
+                    {
+                        "drop": httpx2.RemoteProtocolError(
+                            "peer closed connection without sending complete message body"
+                        ),
+                        "truncate": None,
+                        "malformed": b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_de\n\n',
+                        "error-event": _sse(
+                            "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+                        ),
+                        # valid JSON, wrong shape: a delta event without its delta
+                        "bad-shape": _sse("content_block_delta", {"type": "content_block_delta", "index": 0}),
+                    }[self.fault]
+                )
                 return [e for e in out if e is not None]
-            out.append(_sse("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {
-                "type": "input_json_delta", "partial_json": chunk}}))
+            out.append(
+                _sse(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": 0,
+                        "delta": {"type": "input_json_delta", "partial_json": chunk},
+                    },
+                )
+            )
         out.append(_sse("content_block_stop", {"type": "content_block_stop", "index": 0}))
         delta: dict[str, Any] = {"stop_reason": self.stop_reason, "stop_sequence": None}
         if self.stop_details is not None:
             delta["stop_details"] = self.stop_details
-        out.append(_sse("message_delta", {"type": "message_delta", "delta": delta, "usage": {
-            "input_tokens": self.input_tokens, "output_tokens": output_tokens,
-            "cache_creation_input_tokens": self.cache_creation_input_tokens,
-            "cache_read_input_tokens": self.cache_read_input_tokens}}))
+        out.append(
+            _sse(
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": delta,
+                    "usage": {
+                        "input_tokens": self.input_tokens,
+                        "output_tokens": output_tokens,
+                        "cache_creation_input_tokens": self.cache_creation_input_tokens,
+                        "cache_read_input_tokens": self.cache_read_input_tokens,
+                    },
+                },
+            )
+        )
         out.append(_sse("message_stop", {"type": "message_stop"}))
         return out
 
 
 def refusal(category: str | None = "cyber", explanation: str = "This request could enable harm.") -> ToolReply:
     """A refusal: the stream stops before any tool input, with stop_details."""
-    reply = ToolReply("submit_plan", {}, stop_reason="refusal", output_tokens=3, raw_json="",
-                      stop_details={"type": "refusal", "category": category, "explanation": explanation})
+    reply = ToolReply(
+        "submit_plan",
+        {},
+        stop_reason="refusal",
+        output_tokens=3,
+        raw_json="",
+        stop_details={"type": "refusal", "category": category, "explanation": explanation},
+    )
     return reply
 
 
@@ -121,25 +177,55 @@ class TextReply:
 
     def events(self, model: str) -> list[bytes]:
         return [
-            _sse("message_start", {"type": "message_start", "message": {
-                "id": f"msg_fake{next(_ids):06d}", "type": "message", "role": "assistant", "model": model,
-                "content": [], "stop_reason": None, "stop_sequence": None,
-                "usage": {"input_tokens": 100, "output_tokens": 1}}}),
-            _sse("content_block_start", {"type": "content_block_start", "index": 0,
-                                         "content_block": {"type": "text", "text": ""}}),
-            *[_sse("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                           "delta": {"type": "text_delta", "text": c}}) for c in split_awkwardly(self.text)],
+            _sse(
+                "message_start",
+                {
+                    "type": "message_start",
+                    "message": {
+                        "id": f"msg_fake{next(_ids):06d}",
+                        "type": "message",
+                        "role": "assistant",
+                        "model": model,
+                        "content": [],
+                        "stop_reason": None,
+                        "stop_sequence": None,
+                        "usage": {"input_tokens": 100, "output_tokens": 1},
+                    },
+                },
+            ),
+            _sse(
+                "content_block_start",
+                {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+            ),
+            *[
+                _sse(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": c}},
+                )
+                for c in split_awkwardly(self.text)
+            ],
             _sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
-            _sse("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                   "usage": {"output_tokens": 12}}),
+            _sse(
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "usage": {"output_tokens": 12},
+                },
+            ),
             _sse("message_stop", {"type": "message_stop"}),
         ]
 
 
 ERROR_TYPES = {
-    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-    404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
-    500: "api_error", 529: "overloaded_error",
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
 }
 
 
@@ -152,8 +238,12 @@ class StatusError:
     def response(self) -> httpx2.Response:
         error_type = ERROR_TYPES.get(self.status, "api_error")
         message = self.message or {
-            401: "invalid x-api-key", 404: "model: claude-nonexistent-1", 429: "Number of request tokens has exceeded your per-minute rate limit",
-            529: "Overloaded", 500: "Internal server error", 400: "messages: at least one message is required",
+            401: "invalid x-api-key",
+            404: "model: claude-nonexistent-1",
+            429: "Number of request tokens has exceeded your per-minute rate limit",
+            529: "Overloaded",
+            500: "Internal server error",
+            400: "messages: at least one message is required",
         }.get(self.status, "error")
         headers = {"content-type": "application/json", "request-id": f"req_fake{next(_ids):06d}"}
         if self.retry_after_ms is not None:  # the SDK honours it before retrying
@@ -215,9 +305,11 @@ class FakeMessagesAPI:
                 seen.add(tool_id)
             for block in blocks:
                 if block.get("type") == "tool_result" and block.get("tool_use_id") not in previous_tool_ids:
-                    return (f"messages.{n}.content: unexpected `tool_use_id` found in `tool_result` blocks: "
-                            f"{block.get('tool_use_id')}. Each `tool_result` block must have a corresponding "
-                            "`tool_use` block in the previous message.")
+                    return (
+                        f"messages.{n}.content: unexpected `tool_use_id` found in `tool_result` blocks: "
+                        f"{block.get('tool_use_id')}. Each `tool_result` block must have a corresponding "
+                        "`tool_use` block in the previous message."
+                    )
             previous_tool_ids = set(ids)
         for tool in body.get("tools", []):
             if tool.get("strict") and "allOf" in json.dumps(tool.get("input_schema")):
@@ -236,8 +328,11 @@ class FakeMessagesAPI:
         if isinstance(reply, StatusError):
             return reply.response()
         parts = reply.events(body.get("model", "claude-opus-5-5"))
-        return httpx2.Response(200, headers={"content-type": "text/event-stream", "request-id": "req_fake"},
-                               stream=_Body(parts, getattr(reply, "delay", 0.0)))
+        return httpx2.Response(
+            200,
+            headers={"content-type": "text/event-stream", "request-id": "req_fake"},
+            stream=_Body(parts, getattr(reply, "delay", 0.0)),
+        )
 
     def http_client(self) -> httpx2.AsyncClient:
         return httpx2.AsyncClient(transport=httpx2.MockTransport(self.handler))
@@ -246,8 +341,12 @@ class FakeMessagesAPI:
         """An AsyncAnthropic client on this fake (no sleeping between SDK retries)."""
         import anthropic
 
-        client = anthropic.AsyncAnthropic(api_key=api_key, base_url="https://api.fake.invalid",
-                                          http_client=self.http_client(), max_retries=max_retries)
+        client = anthropic.AsyncAnthropic(
+            api_key=api_key,
+            base_url="https://api.fake.invalid",
+            http_client=self.http_client(),
+            max_retries=max_retries,
+        )
         return client
 
 
@@ -264,8 +363,9 @@ class FakeServer(LocalServer):
             def do_POST(self):
                 length = int(self.headers.get("content-length") or 0)
                 content = self.rfile.read(length)
-                request = httpx2.Request("POST", f"http://127.0.0.1{self.path}", headers=dict(self.headers.items()),
-                                         content=content)
+                request = httpx2.Request(
+                    "POST", f"http://127.0.0.1{self.path}", headers=dict(self.headers.items()), content=content
+                )
                 try:
                     response = fake.api.handler(request)
                 except AssertionError as exc:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from helpers.plans import clean_plan
-from helpers.fakeapi import FakeMessagesAPI, FakeServer, StatusError, ToolReply, refusal
 from decomposer.claude.tools import SUBMIT_PLAN, SUBMIT_REVIEW, SUBMIT_SUBTASKS
 from helpers.claude_replies import KEY, broken_input, plan_input, twelve_subtasks
+from helpers.fakeapi import FakeMessagesAPI, FakeServer, StatusError, ToolReply, refusal
+from helpers.plans import clean_plan
 
 OPERATIONS = ("decompose", "repair", "refine", "review")
 # The client gives up on a stalled stream after this many seconds.
@@ -48,7 +48,7 @@ class Stall:
     after: int
 
     def events(self, model: str) -> list:
-        return self.reply.events(model)[:OPENING_RECORDS + self.after] + [StallMarker()]
+        return self.reply.events(model)[: OPENING_RECORDS + self.after] + [StallMarker()]
 
 
 class FaultServer(FakeServer):
@@ -88,8 +88,7 @@ class FaultServer(FakeServer):
         server.handle_error = handle_error
         # serve_forever checks for shutdown every poll_interval (0.5 s by default): that
         # would be half a second of teardown per test.
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
 
     def __exit__(self, *exc) -> None:
         self.released.set()
@@ -97,6 +96,7 @@ class FaultServer(FakeServer):
 
 
 # --- the replies of each operation ------------------------------------------------------------
+
 
 def refine_parts() -> list[dict]:
     """S1 of the clean plan split in two."""
@@ -107,8 +107,11 @@ def refine_parts() -> list[dict]:
     return [first, second]
 
 
-REVIEW_FINDINGS = {"findings": [
-    {"subtask": "S2", "field": "acceptance", "message": "the test passes on an empty file", "hint": "assert rows"}]}
+REVIEW_FINDINGS = {
+    "findings": [
+        {"subtask": "S2", "field": "acceptance", "message": "the test passes on an empty file", "hint": "assert rows"}
+    ]
+}
 
 
 def good_reply(operation: str, **options) -> ToolReply:
@@ -140,18 +143,21 @@ class Fault:
 
 # The SDK retries status errors twice (max_retries=2); the engine retries a reply that
 # failed midway once, and a reply cut by max_tokens once with a larger budget.
-FAULTS = {fault.name: fault for fault in [
-    Fault("429-then-success", None, 2),
-    Fault("529-persisting", "the API is overloaded (529), still after retries", 3, repeat_last=True),
-    Fault("500", "the API had a server error (500), still after retries", 3, repeat_last=True),
-    Fault("timeout", "the API stopped sending (timed out)", 2),
-    Fault("drop", "the connection to the API was lost", 2),
-    Fault("truncate", "the reply ended before the API said it was complete", 2),
-    Fault("malformed", "the API sent data that is not valid JSON in the stream", 2),
-    Fault("error-event", "the API stopped the reply midway: Overloaded", 2),
-    Fault("refusal", "Claude declined this request (category cyber): It could enable harm.", 1),
-    Fault("max_tokens", "the reply hit the output limit of", 2),
-]}
+FAULTS = {
+    fault.name: fault
+    for fault in [
+        Fault("429-then-success", None, 2),
+        Fault("529-persisting", "the API is overloaded (529), still after retries", 3, repeat_last=True),
+        Fault("500", "the API had a server error (500), still after retries", 3, repeat_last=True),
+        Fault("timeout", "the API stopped sending (timed out)", 2),
+        Fault("drop", "the connection to the API was lost", 2),
+        Fault("truncate", "the reply ended before the API said it was complete", 2),
+        Fault("malformed", "the API sent data that is not valid JSON in the stream", 2),
+        Fault("error-event", "the API stopped the reply midway: Overloaded", 2),
+        Fault("refusal", "Claude declined this request (category cyber): It could enable harm.", 1),
+        Fault("max_tokens", "the reply hit the output limit of", 2),
+    ]
+}
 
 
 def script(operation: str, fault: str) -> list:

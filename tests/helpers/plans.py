@@ -32,9 +32,7 @@ _CLEAN_PLAN = {
                     "verify": {"method": "command", "command": "pytest -q tests/reports/test_csv.py", "expect_exit": 0},
                 }
             ],
-            "pause_boundaries": [
-                {"trigger": "If the diff touches files outside reports/", "action": "stop"}
-            ],
+            "pause_boundaries": [{"trigger": "If the diff touches files outside reports/", "action": "stop"}],
             "autonomy": "autonomous",
             "risk": {"stakes": "low", "verification_cost": "cheap", "reversible": True},
             "estimate": "S",
@@ -57,9 +55,7 @@ _CLEAN_PLAN = {
                     "verify": {"method": "review", "reviewer": "product owner"},
                 },
             ],
-            "pause_boundaries": [
-                {"trigger": "When about to deploy to production", "action": "confirm"}
-            ],
+            "pause_boundaries": [{"trigger": "When about to deploy to production", "action": "confirm"}],
             "autonomy": "gated",
             "risk": {"stakes": "high", "verification_cost": "cheap", "reversible": False},
             "depends_on": ["S1"],

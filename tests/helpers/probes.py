@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+
 from helpers.plans import ROOT
 
 
@@ -18,5 +19,3 @@ def modules_loaded_by(*argv) -> set[str]:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     return set(json.loads(result.stdout))
-
-

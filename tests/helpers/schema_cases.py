@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 
-
 # Keys in schema order, so a dump reproduces the same JSON text.
 VALID_PLAN = {
     "$schema": "https://decomposer.dev/schemas/plan.schema.json",
@@ -126,12 +125,14 @@ def put(*path_and_value):
 
     def mutate(document):
         at(document, path[:-1])[path[-1]] = value
+
     return mutate
 
 
 def drop(*path):
     def mutate(document):
         del at(document, path[:-1])[path[-1]]
+
     return mutate
 
 
@@ -190,16 +191,17 @@ def drop_optional_subtask_fields(document):
 
 
 ACCEPTED = {
-    "no-optional-top-level-fields": lambda d: [d.pop(k) for k in
-                                               ("$schema", "context", "created_at", "updated_at", "source",
-                                                "tracker")],
+    "no-optional-top-level-fields": lambda d: [
+        d.pop(k) for k in ("$schema", "context", "created_at", "updated_at", "source", "tracker")
+    ],
     "no-optional-subtask-fields": drop_optional_subtask_fields,
     "source-without-usage": drop("source", "usage"),
     "usage-empty": put("source", "usage", {}),
     "cost-integer": put("source", "usage", "cost_usd", 0),
     "review-without-reviewer": drop("subtasks", 1, "acceptance", 1, "verify", "reviewer"),
-    "command-with-defaults": lambda d: [at(d, ("subtasks", 0, "acceptance", 0, "verify")).pop(k)
-                                        for k in ("expect_exit", "expect_output", "timeout_s")],
+    "command-with-defaults": lambda d: [
+        at(d, ("subtasks", 0, "acceptance", 0, "verify")).pop(k) for k in ("expect_exit", "expect_output", "timeout_s")
+    ],
     "expect-exit-255": put("subtasks", 0, "acceptance", 0, "verify", "expect_exit", 255),
     # format "regex" is an annotation: neither side compiles it.
     "expect-output-not-a-regex": put("subtasks", 0, "acceptance", 0, "verify", "expect_output", "("),
@@ -211,10 +213,14 @@ ACCEPTED = {
     "labels-empty": put("subtasks", 0, "labels", []),
     "slug-64-chars": put("id", "a" * 64),
     # One ticket per place the plan was pushed to (a GitHub repository, a Linear team).
-    "tracker-array": put("subtasks", 0, "tracker", [
-        {"system": "github", "key": "#42", "url": "https://github.com/acme/shop/issues/42"},
-        {"system": "linear", "key": "ENG-7"}]),
+    "tracker-array": put(
+        "subtasks",
+        0,
+        "tracker",
+        [
+            {"system": "github", "key": "#42", "url": "https://github.com/acme/shop/issues/42"},
+            {"system": "linear", "key": "ENG-7"},
+        ],
+    ),
     "plan-tracker-array": put("tracker", [{"system": "linear", "key": "ENG-6"}]),
 }
-
-

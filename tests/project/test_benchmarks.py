@@ -114,10 +114,15 @@ def test_memory_bench_peaks_grow_with_the_work(capsys):
 def test_figures_parse_rejects_malformed_documents():
     good = figures.to_json("x", [figures.Figure("a", 1.5, "s", "< 2 s")])
     assert figures.parse(good)["figures"][0]["value"] == 1.5
-    for bad in ("", "not json", "[]", '{"benchmark": "x", "note": "", "figures": []}',
-                '{"benchmark": "x", "note": "", "figures": [{"name": "a", "value": NaN, "unit": "s", "aim": null}]}',
-                '{"benchmark": "x", "note": "", "figures": [{"name": "a", "value": "1", "unit": "s", "aim": null}]}',
-                '{"benchmark": "x", "note": "", "figures": [{"name": "a", "value": 1, "unit": "s"}]}'):
+    for bad in (
+        "",
+        "not json",
+        "[]",
+        '{"benchmark": "x", "note": "", "figures": []}',
+        '{"benchmark": "x", "note": "", "figures": [{"name": "a", "value": NaN, "unit": "s", "aim": null}]}',
+        '{"benchmark": "x", "note": "", "figures": [{"name": "a", "value": "1", "unit": "s", "aim": null}]}',
+        '{"benchmark": "x", "note": "", "figures": [{"name": "a", "value": 1, "unit": "s"}]}',
+    ):
         with pytest.raises(ValueError):
             figures.parse(bad)
     with pytest.raises(ValueError):

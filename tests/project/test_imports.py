@@ -28,7 +28,8 @@ def imported_modules(path) -> set[str]:
 
 def core_modules():
     return [
-        path for path in PACKAGE.rglob("*.py")
+        path
+        for path in PACKAGE.rglob("*.py")
         if not any(part in UI_PACKAGES for part in path.relative_to(PACKAGE).parts[:-1])
     ]
 
@@ -41,8 +42,6 @@ def test_core_modules_exist():
 @pytest.mark.parametrize("path", core_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_core_does_not_import_textual(path):
     assert "textual" not in imported_modules(path)
-
-
 
 
 @pytest.mark.parametrize(

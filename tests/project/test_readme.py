@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from helpers.plans import ROOT
-from decomposer.resources import plan_schema
 from decomposer.check.rules import RULES
+from decomposer.resources import plan_schema
+from helpers.plans import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

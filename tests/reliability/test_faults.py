@@ -19,16 +19,23 @@ import time
 
 import pytest
 
-from helpers.plans import clean_plan
-from helpers.fakeapi import FakeMessagesAPI, StatusError, ToolReply
-from helpers.faultkit import (  # noqa: F401 - fault_api is a fixture
-    FAULTS, OPERATIONS, READ_TIMEOUT, STALL_LIMIT, FaultServer, fault_api, load, refine_parts, requests_for,
-    script,
-)
 from decomposer.claude.tools import SUBMIT_SUBTASKS
 from decomposer.cli.main import main
 from decomposer.plan.loading import load_plan
 from helpers.claude_replies import KEY, TASK, broken_input, twelve_subtasks
+from helpers.fakeapi import FakeMessagesAPI, StatusError, ToolReply
+from helpers.faultkit import (
+    FAULTS,
+    OPERATIONS,
+    READ_TIMEOUT,
+    STALL_LIMIT,
+    FaultServer,
+    load,
+    refine_parts,
+    requests_for,
+    script,
+)
+from helpers.plans import clean_plan
 
 # Faults that come after part of the reply arrived (max_tokens: after all of it).
 MID_STREAM = {"timeout", "drop", "truncate", "malformed", "error-event", "max_tokens"}
@@ -69,7 +76,7 @@ def assert_draft_kept(operation: str, fault: str, tmp_path, before: dict[str, by
         kept = load_plan(str(partial)).plan
         streamed = twelve_subtasks()["subtasks"]
         assert kept["task"] == TASK and kept["title"] == "Twelve parts"
-        assert 3 <= len(kept["subtasks"]) <= 12 and kept["subtasks"] == streamed[:len(kept["subtasks"])]
+        assert 3 <= len(kept["subtasks"]) <= 12 and kept["subtasks"] == streamed[: len(kept["subtasks"])]
         assert f"saved the {len(kept['subtasks'])} subtask(s) that arrived to plan.partial.json" in err
     else:  # refused or failed before any subtask arrived: nothing to keep
         assert not partial.exists() and "saved" not in err
@@ -82,8 +89,12 @@ def assert_succeeded(operation: str, tmp_path, out: str) -> None:
         return
     plan = load_plan(str(tmp_path / "plan.json")).plan
     ids = [s["id"] for s in plan["subtasks"]]
-    assert ids == {"decompose": [f"S{n}" for n in range(1, 13)], "repair": ["S1", "S2"],
-                   "refine": ["S1.1", "S1.2", "S2"]}[operation]
+    assert (
+        ids
+        == {"decompose": [f"S{n}" for n in range(1, 13)], "repair": ["S1", "S2"], "refine": ["S1.1", "S1.2", "S2"]}[
+            operation
+        ]
+    )
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -140,11 +151,22 @@ def test_real_process_faults_are_one_clear_message(tmp_path):
             folder.mkdir()
             (folder / "plan.json").write_text(json.dumps(clean_plan(), indent=2))
             server = stack.enter_context(FaultServer(FakeMessagesAPI(list(replies), repeat_last=repeat_last)))
-            env = dict(os.environ, ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=server.url,
-                       DECOMPOSER_CONFIG_DIR=str(folder / "config"), DECOMPOSER_DATA_DIR=str(folder / "data"))
+            env = dict(
+                os.environ,
+                ANTHROPIC_API_KEY=KEY,
+                ANTHROPIC_BASE_URL=server.url,
+                DECOMPOSER_CONFIG_DIR=str(folder / "config"),
+                DECOMPOSER_DATA_DIR=str(folder / "data"),
+            )
             env.pop("DECOMPOSER_MODEL", None)
-            process = subprocess.Popen([sys.executable, "-m", "decomposer", *ARGV[operation]], cwd=folder, env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "decomposer", *ARGV[operation]],
+                cwd=folder,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             runs.append((process, folder, files_under(folder), words))
         for process, folder, before, words in runs:
             out, err = process.communicate(timeout=60)
@@ -228,7 +250,7 @@ async def check_tui_fault(app, pilot, fake, operation: str, fault: str, before: 
         assert plan["subtasks"] == broken_input()["subtasks"]
     elif fault in MID_STREAM:
         arrived = plan["subtasks"]
-        assert 3 <= len(arrived) <= 12 and arrived == twelve_subtasks()["subtasks"][:len(arrived)]
+        assert 3 <= len(arrived) <= 12 and arrived == twelve_subtasks()["subtasks"][: len(arrived)]
         assert f"{len(arrived)} subtasks that arrived are kept" in shown
     else:
         assert plan == before
@@ -269,12 +291,14 @@ async def test_tui_faults(fault_api, operation):
 
 # --- a fault on refine's own repair call --------------------------------------------------------
 
+
 def risky_parts() -> list[dict]:
     """A refinement whose first part is autonomous at high stakes: an error the engine
     sends back to the model (refine's repair call)."""
     parts = copy.deepcopy(refine_parts())
-    parts[0].update(autonomy="autonomous", risk={"stakes": "high", "verification_cost": "expensive",
-                                                  "reversible": True})
+    parts[0].update(
+        autonomy="autonomous", risk={"stakes": "high", "verification_cost": "expensive", "reversible": True}
+    )
     return parts
 
 

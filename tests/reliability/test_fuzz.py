@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers.plans import EXAMPLES, ROOT, clean_plan
-from decomposer.cli.main import main
-from decomposer.plan.loading import MAX_PLAN_BYTES, PlanLoadError, parse_plan, read_plan_bytes
-from decomposer.cli.report import TextRenderer
 from decomposer.check.validate import check_file, validate_plan
+from decomposer.cli.main import main
+from decomposer.cli.report import TextRenderer
+from decomposer.plan.loading import MAX_PLAN_BYTES, PlanLoadError, parse_plan, read_plan_bytes
+from helpers.plans import EXAMPLES, ROOT, clean_plan
 
 FUZZ = settings(
     max_examples=150,
@@ -42,11 +42,18 @@ SUMMARY = re.compile(r"[0-9]+ errors?, [0-9]+ warnings? · delegable [0-9]+/[0-9
 # Text that must reach the terminal as visible escapes, never as the raw characters.
 RAW_UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e", "\ud800", "\udfff")
 # Known load failures, so an unexpected reason (say, a leaked exception text) is noticed.
-LOAD_REASONS = ("empty file", "not valid JSON", "not UTF-8 text", "expected a JSON object",
-                "nested too deeply", "too large")
+LOAD_REASONS = (
+    "empty file",
+    "not valid JSON",
+    "not UTF-8 text",
+    "expected a JSON object",
+    "nested too deeply",
+    "too large",
+)
 
 
 # --- helpers --------------------------------------------------------------------------------
+
 
 def write(tmp_path, name: str, content) -> str:
     path = tmp_path / name
@@ -148,12 +155,33 @@ def check_everywhere(capsys, path: str, data: bytes, *, deep: bool = False) -> t
 
 # Fragments a hostile or careless plan may carry: terminal escapes, bidi overrides, Rich
 # markup, lone surrogates (JSON allows "\ud800"), line breaks, pattern-anchor bait, lint bait.
-NASTY = ["\x1b[31m", "\x1b]0;pwned\x07", "\x9b2J", "\u202e", "\u2066", "\ud800", "\udfff",
-         "\x00", "\n", "\r\n", "\u2028", "\u0085", "$", "[bold red]", "[/]", "TODO", "...",
-         "fast", "S1", "S1\n", "2026-11-22T10:15:00Z", "é", "\U0001f600", " "]
-strings = st.lists(
-    st.one_of(st.characters(exclude_categories=()), st.sampled_from(NASTY)), max_size=12
-).map("".join)
+NASTY = [
+    "\x1b[31m",
+    "\x1b]0;pwned\x07",
+    "\x9b2J",
+    "\u202e",
+    "\u2066",
+    "\ud800",
+    "\udfff",
+    "\x00",
+    "\n",
+    "\r\n",
+    "\u2028",
+    "\u0085",
+    "$",
+    "[bold red]",
+    "[/]",
+    "TODO",
+    "...",
+    "fast",
+    "S1",
+    "S1\n",
+    "2026-11-22T10:15:00Z",
+    "é",
+    "\U0001f600",
+    " ",
+]
+strings = st.lists(st.one_of(st.characters(exclude_categories=()), st.sampled_from(NASTY)), max_size=12).map("".join)
 numbers = st.one_of(
     st.integers(),
     st.integers(min_value=-(10**40), max_value=10**40),
@@ -161,8 +189,22 @@ numbers = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
 )
 scalars = st.one_of(st.none(), st.booleans(), numbers, strings)
-PLAN_KEYS = ["version", "id", "title", "task", "subtasks", "autonomy", "risk", "depends_on",
-             "acceptance", "verify", "method", "pause_boundaries", "action", "estimate"]
+PLAN_KEYS = [
+    "version",
+    "id",
+    "title",
+    "task",
+    "subtasks",
+    "autonomy",
+    "risk",
+    "depends_on",
+    "acceptance",
+    "verify",
+    "method",
+    "pause_boundaries",
+    "action",
+    "estimate",
+]
 keys = st.one_of(st.sampled_from(PLAN_KEYS), strings)
 json_values = st.recursive(
     scalars,
@@ -207,6 +249,7 @@ def encode(value, ensure_ascii: bool) -> bytes:
 
 # --- arbitrary JSON values and arbitrary bytes ----------------------------------------------
 
+
 @FUZZ
 @given(value=json_values, ensure_ascii=st.booleans())
 def test_any_json_value(tmp_path, capsys, value, ensure_ascii):
@@ -228,11 +271,15 @@ def test_plan_with_arbitrary_values_in_its_fields(tmp_path, capsys, plan, ensure
 
 
 @FUZZ
-@given(data=st.one_of(
-    st.binary(max_size=300),
-    st.tuples(st.sampled_from([b"{", b'{"version": ', b"\xef\xbb\xbf{", b'{"subtasks": [{"id": "']),
-              st.binary(max_size=300)).map(b"".join),
-))
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.tuples(
+            st.sampled_from([b"{", b'{"version": ', b"\xef\xbb\xbf{", b'{"subtasks": [{"id": "']),
+            st.binary(max_size=300),
+        ).map(b"".join),
+    )
+)
 def test_arbitrary_bytes(tmp_path, capsys, data):
     path = write(tmp_path, "bytes.json", data)
     check_everywhere(capsys, path, data)
@@ -289,19 +336,33 @@ PLAN_TEXT = json.dumps(clean_plan(), ensure_ascii=False)
 LATIN_1 = PLAN_TEXT.replace("Add CSV export", "Café CSV export")
 
 
-@pytest.mark.parametrize("data", [
-    b"\xff\xfe{\x00}\x00",
-    PLAN_TEXT.encode("utf-16"),
-    PLAN_TEXT.encode("utf-32"),
-    LATIN_1.encode("latin-1"),
-    PLAN_TEXT.replace("Add CSV export", "\ud800 CSV export").encode("utf-8", "surrogatepass"),
-    PLAN_TEXT.replace("Add CSV export", "\udcff").encode("utf-8", "surrogatepass"),
-    b'{"title": "\xc0\xaf"}',  # overlong "/"
-    b'{"title": "\xe2\x82"}',  # a three-byte character cut short
-    b"\x80" * 64,
-    bytes(range(256)),
-], ids=["utf16-bom-tiny", "utf16", "utf32", "latin1", "surrogatepass-high",
-        "surrogatepass-low", "overlong", "cut-multibyte", "continuation-bytes", "all-bytes"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xff\xfe{\x00}\x00",
+        PLAN_TEXT.encode("utf-16"),
+        PLAN_TEXT.encode("utf-32"),
+        LATIN_1.encode("latin-1"),
+        PLAN_TEXT.replace("Add CSV export", "\ud800 CSV export").encode("utf-8", "surrogatepass"),
+        PLAN_TEXT.replace("Add CSV export", "\udcff").encode("utf-8", "surrogatepass"),
+        b'{"title": "\xc0\xaf"}',  # overlong "/"
+        b'{"title": "\xe2\x82"}',  # a three-byte character cut short
+        b"\x80" * 64,
+        bytes(range(256)),
+    ],
+    ids=[
+        "utf16-bom-tiny",
+        "utf16",
+        "utf32",
+        "latin1",
+        "surrogatepass-high",
+        "surrogatepass-low",
+        "overlong",
+        "cut-multibyte",
+        "continuation-bytes",
+        "all-bytes",
+    ],
+)
 def test_not_utf8(tmp_path, capsys, data):
     path = write(tmp_path, "plan.json", data)
     code, out = check_everywhere(capsys, path, data)
@@ -329,6 +390,7 @@ def test_stdin_with_bad_bytes(monkeypatch, capsys):
 
 
 # --- lone surrogates that are valid JSON ("\ud800" escapes) ---------------------------------
+
 
 def test_lone_surrogate_escapes_are_findings_not_a_crash(tmp_path, capsys):
     """JSON may spell a lone surrogate as an escape; Python decodes it to a str that cannot
@@ -387,13 +449,17 @@ def nested_objects(depth: int) -> str:
     return '{"a": ' * depth + "1" + "}" * depth
 
 
-@pytest.mark.parametrize("text", [
-    splice(nested_lists(DEEP), "top"),
-    splice(nested_objects(DEEP), "top"),
-    splice(nested_lists(DEEP), "labels"),
-    splice(nested_objects(DEEP), "risk"),
-    splice('[{"a": ' * (DEEP // 2) + "0" + "}]" * (DEEP // 2), "unknown"),
-], ids=["top-lists", "top-objects", "labels-lists", "risk-objects", "unknown-mixed"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        splice(nested_lists(DEEP), "top"),
+        splice(nested_objects(DEEP), "top"),
+        splice(nested_lists(DEEP), "labels"),
+        splice(nested_objects(DEEP), "risk"),
+        splice('[{"a": ' * (DEEP // 2) + "0" + "}]" * (DEEP // 2), "unknown"),
+    ],
+    ids=["top-lists", "top-objects", "labels-lists", "risk-objects", "unknown-mixed"],
+)
 def test_very_deep_nesting_is_refused(tmp_path, capsys, text):
     data = text.encode()
     path = write(tmp_path, "deep.json", data)
@@ -490,6 +556,7 @@ def test_hostile_50000_character_line_stays_data(tmp_path, capsys):
 
 # --- JSON oddities --------------------------------------------------------------------------
 
+
 def test_duplicate_keys_are_findings(tmp_path, capsys):
     text = PLAN_TEXT.replace('"version": 1,', '"version": 1, "version": 1,', 1)
     text = text.replace('"id": "S1",', '"id": "S1", "id": "S1", "id": "S1",', 1)
@@ -504,18 +571,22 @@ def test_duplicate_keys_are_findings(tmp_path, capsys):
     assert [(f["path"], f["subtask"]) for f in duplicates] == [("/version", None), ("/subtasks/0/id", "S1")]
 
 
-@pytest.mark.parametrize("literal, reason", [
-    ("NaN", "NaN is not valid JSON"),
-    ("Infinity", "Infinity is not valid JSON"),
-    ("-Infinity", "-Infinity is not valid JSON"),
-    ("1e999", "too large"),
-    ("-1e999", "too large"),
-    ("1" * 5000, "not valid JSON"),  # beyond Python's integer digit limit
-    ("nan", "not valid JSON"),
-    ("undefined", "not valid JSON"),
-    ("0x10", "not valid JSON"),
-    ("'single'", "not valid JSON"),
-], ids=["nan", "inf", "-inf", "1e999", "-1e999", "5000-digits", "nan-lower", "undefined", "hex", "quote"])
+@pytest.mark.parametrize(
+    "literal, reason",
+    [
+        ("NaN", "NaN is not valid JSON"),
+        ("Infinity", "Infinity is not valid JSON"),
+        ("-Infinity", "-Infinity is not valid JSON"),
+        ("1e999", "too large"),
+        ("-1e999", "too large"),
+        ("1" * 5000, "not valid JSON"),  # beyond Python's integer digit limit
+        ("nan", "not valid JSON"),
+        ("undefined", "not valid JSON"),
+        ("0x10", "not valid JSON"),
+        ("'single'", "not valid JSON"),
+    ],
+    ids=["nan", "inf", "-inf", "1e999", "-1e999", "5000-digits", "nan-lower", "undefined", "hex", "quote"],
+)
 @pytest.mark.parametrize("where", ["version", "subtask-field"])
 def test_non_json_numbers_and_literals(tmp_path, capsys, literal, reason, where):
     marker = '"__LITERAL__"'
@@ -535,26 +606,33 @@ def test_large_but_finite_numbers_are_findings(tmp_path, capsys):
     plan["version"] = 10**4000
     plan["subtasks"][0]["acceptance"][0]["verify"]["expect_exit"] = 1.7976931348623157e308
     plan["subtasks"][0]["acceptance"][0]["verify"]["timeout_s"] = -(2**64)
-    plan["subtasks"][0]["evidence"] = [{"criterion": 2**70, "at": "2026-11-22T10:15:00Z", "passed": True,
-                                        "exit_code": -(10**30)}]
+    plan["subtasks"][0]["evidence"] = [
+        {"criterion": 2**70, "at": "2026-11-22T10:15:00Z", "passed": True, "exit_code": -(10**30)}
+    ]
     data = json.dumps(plan).encode()
     path = write(tmp_path, "plan.json", data)
     code, out = check_everywhere(capsys, path, data)
     assert code == 1
     paths = re.findall(r"error    schema  (\S+)", out)
-    assert paths == ["/version", "/subtasks/0/acceptance/0/verify/expect_exit",
-                     "/subtasks/0/acceptance/0/verify/timeout_s"]
+    assert paths == [
+        "/version",
+        "/subtasks/0/acceptance/0/verify/expect_exit",
+        "/subtasks/0/acceptance/0/verify/timeout_s",
+    ]
 
 
-@pytest.mark.parametrize("text, found", [
-    ("[]", "an array"),
-    (json.dumps([clean_plan()]), "an array"),
-    ('"a plan"', "a string"),
-    ("42", "a number"),
-    ("-1.5e3", "a number"),
-    ("true", "a boolean"),
-    ("null", "null"),
-])
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("[]", "an array"),
+        (json.dumps([clean_plan()]), "an array"),
+        ('"a plan"', "a string"),
+        ("42", "a number"),
+        ("-1.5e3", "a number"),
+        ("true", "a boolean"),
+        ("null", "null"),
+    ],
+)
 def test_top_level_not_an_object(tmp_path, capsys, text, found):
     path = write(tmp_path, "plan.json", text)
     code, out = check_everywhere(capsys, path, text.encode())
@@ -562,8 +640,11 @@ def test_top_level_not_an_object(tmp_path, capsys, text, found):
     assert f"expected a JSON object (a plan) at the top level, found {found}" in out
 
 
-@pytest.mark.parametrize("data", [b"", b" \n\t\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf  \n"],
-                         ids=["empty", "whitespace", "bom", "bom-whitespace"])
+@pytest.mark.parametrize(
+    "data",
+    [b"", b" \n\t\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf  \n"],
+    ids=["empty", "whitespace", "bom", "bom-whitespace"],
+)
 def test_empty_files(tmp_path, capsys, data):
     path = write(tmp_path, "plan.json", data)
     code, out = check_everywhere(capsys, path, data)
@@ -571,6 +652,7 @@ def test_empty_files(tmp_path, capsys, data):
 
 
 # --- size -----------------------------------------------------------------------------------
+
 
 def test_twenty_megabytes_is_the_limit(tmp_path, capsys):
     at_limit = b" " * (MAX_PLAN_BYTES - 2) + b"{}"
@@ -595,6 +677,7 @@ def test_twenty_megabytes_is_the_limit(tmp_path, capsys):
 
 # --- the real process -----------------------------------------------------------------------
 
+
 def nasty_files(tmp_path) -> list[str]:
     surrogate = clean_plan()
     surrogate["subtasks"][0]["id"] = "S1\ud800"
@@ -615,8 +698,9 @@ def nasty_files(tmp_path) -> list[str]:
 
 
 def run_process(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "decomposer", "check", *args],
-                          capture_output=True, cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "decomposer", "check", *args], capture_output=True, cwd=ROOT, timeout=60
+    )
 
 
 def test_real_process_text(tmp_path):

@@ -24,32 +24,59 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from helpers.plans import clean_plan
+from decomposer.check.validate import validate_plan
 from decomposer.cli.main import main
 from decomposer.exporters import ExportBlocked, ExportError, export, registry, write_files
 from decomposer.exporters.jira_csv import FORMULA_START
 from decomposer.importers import ImportFailed, import_path
 from decomposer.plan.loading import load_plan
 from decomposer.text import one_line
-from decomposer.check.validate import validate_plan
+from helpers.plans import clean_plan
 
-HOSTILE = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+HOSTILE = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 # Pieces of hostile text, grouped by what they attack.
 MARKUP = ["[bold]", "[/]", "[/bar]", "[link=https://evil.example]", "[@click=app.quit]", "$accent", "[on red]"]
-ESCAPES = ["\x1b[31m", "\x1b[2J", "\x1b]0;pwned\x07", "\x1b]8;;https://evil.example\x1b\\", "\x9b2J", "\u202e",
-           "\u2066", "\x00", "\x07", "\x7f", "\r"]
-DOCUMENT = ["# ", "| a |", "`", "```", "~~~", "---", "<script>alert(1)</script>", "[x](javascript:alert(1))",
-            "{noformat}", "h1. ", "\n", "\u2028"]
+ESCAPES = [
+    "\x1b[31m",
+    "\x1b[2J",
+    "\x1b]0;pwned\x07",
+    "\x1b]8;;https://evil.example\x1b\\",
+    "\x9b2J",
+    "\u202e",
+    "\u2066",
+    "\x00",
+    "\x07",
+    "\x7f",
+    "\r",
+]
+DOCUMENT = [
+    "# ",
+    "| a |",
+    "`",
+    "```",
+    "~~~",
+    "---",
+    "<script>alert(1)</script>",
+    "[x](javascript:alert(1))",
+    "{noformat}",
+    "h1. ",
+    "\n",
+    "\u2028",
+]
 FORMULAS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\t=1", "=cmd|' /C calc'!A0"]
 PATHS = ["../", "../../etc/passwd", "/etc/passwd", "..\\..\\", "C:\\windows", "con", "NUL", ".", "..", "~/", "/"]
 FRAGMENTS = MARKUP + ESCAPES + DOCUMENT + FORMULAS + PATHS + ["é", "\U0001f600", " "]
 # What must never reach a terminal raw (the printable forms are \x1b, \u202e, ...).
 RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\x00", "\u202e", "\u2066")
 
-hostile_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), min_size=1,
-                        max_size=8).map("".join)
+hostile_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), min_size=1, max_size=8).map("".join)
 # One line of 50,000 characters built from one fragment.
 huge_text = st.sampled_from(FRAGMENTS).map(lambda piece: (piece * (50_000 // len(piece) + 1))[:50_000])
 ids = st.one_of(st.sampled_from(PATHS + MARKUP + FORMULAS), hostile_text, st.just("S1"))
@@ -102,7 +129,7 @@ def hostile_plans(draw) -> dict:
 
 def fit(text: str, shortest: int, longest: int) -> str:
     """``text`` cut or padded to a length the schema accepts (padding with a word)."""
-    return (text + " pad" * shortest)[:max(shortest, min(len(text), longest))]
+    return (text + " pad" * shortest)[: max(shortest, min(len(text), longest))]
 
 
 @st.composite
@@ -171,6 +198,7 @@ def check_written(name: str, written) -> None:
 
 # --- plans -----------------------------------------------------------------------------------
 
+
 @HOSTILE
 @given(plan=st.one_of(hostile_plans(), valid_hostile_plans()))
 def test_every_exporter_writes_only_inside_its_folder(plan):
@@ -210,6 +238,7 @@ def test_cli_export_with_default_names_stays_in_the_current_folder(tmp_path, mon
 
 # --- the terminal ------------------------------------------------------------------------------
 
+
 @HOSTILE
 @given(subtask=hostile_plans().map(lambda plan: plan["subtasks"][-1]), text=hostile_text)
 # Found by this test: U+2028 and U+2029 end a line for str.splitlines() and log readers,
@@ -218,10 +247,10 @@ def test_cli_export_with_default_names_stays_in_the_current_folder(tmp_path, mon
 def test_progress_lines_escape_model_output(subtask, text):
     """What the CLI prints while a model call streams (ids, titles, autonomy, findings,
     retry reasons all come from the model or the API)."""
+    from decomposer.check.findings import Finding
     from decomposer.claude import engine as e
     from decomposer.claude.failures import CallFailure
     from decomposer.cli.model_commands import ProgressPrinter
-    from decomposer.check.findings import Finding
 
     stream = io.StringIO()
     printer = ProgressPrinter("claude-[bold]x[/]", stream)
@@ -238,11 +267,10 @@ def test_progress_lines_escape_model_output(subtask, text):
 
 def test_a_hostile_model_reply_is_printed_escaped_and_named_safely(tmp_path, monkeypatch, capsys):
     """The model's title names the plan file: "../../" in it must not leave the folder."""
+    from decomposer.claude.tools import SUBMIT_PLAN
+    from helpers.claude_replies import KEY, plan_input
     from helpers.fakeapi import FakeMessagesAPI, ToolReply
     from helpers.faultkit import FaultServer
-    from helpers.claude_replies import KEY, plan_input
-
-    from decomposer.claude.tools import SUBMIT_PLAN
 
     reply = plan_input()
     reply["title"] = "../../../outside \x1b[2J[bold]x[/]"
@@ -265,9 +293,11 @@ def test_a_hostile_model_reply_is_printed_escaped_and_named_safely(tmp_path, mon
 
 # --- imported files --------------------------------------------------------------------------
 
+
 @st.composite
 def taskmaster_files(draw) -> str:
     """A tasks.json with hostile titles, ids, dependencies and statuses."""
+
     def task(number: int) -> dict:
         return {
             "id": draw(st.one_of(st.just(number), ids, st.integers(-5, 10**12))),
@@ -278,9 +308,12 @@ def taskmaster_files(draw) -> str:
             "status": draw(hostile_text),
             "priority": draw(hostile_text),
             "dependencies": draw(st.lists(st.one_of(ids, st.integers(0, 5)), max_size=3)),
-            "subtasks": [{"id": k, "title": draw(hostile_text), "dependencies": draw(st.lists(ids, max_size=2))}
-                         for k in range(draw(st.integers(0, 2)))],
+            "subtasks": [
+                {"id": k, "title": draw(hostile_text), "dependencies": draw(st.lists(ids, max_size=2))}
+                for k in range(draw(st.integers(0, 2)))
+            ],
         }
+
     tasks = [task(n) for n in range(1, draw(st.integers(1, 4)) + 1)]
     layout = draw(st.sampled_from(["legacy", "tagged"]))
     document = {"tasks": tasks} if layout == "legacy" else {draw(hostile_text): {"tasks": tasks}}
@@ -293,18 +326,28 @@ def markdown_task_files(draw) -> tuple[str, str]:
     importer = draw(st.sampled_from(["speckit", "kiro", "backlog"]))
     lines = []
     if importer == "backlog":
-        lines += ["---", f"id: {json.dumps(draw(ids))}", f"title: {json.dumps(draw(hostile_text))}",
-                  f"dependencies: {json.dumps(draw(st.lists(ids, max_size=2)))}", "---",
-                  "## Description", draw(hostile_text), "## Acceptance Criteria",
-                  f"- [ ] #1 {one_line(draw(hostile_text))}"]
+        lines += [
+            "---",
+            f"id: {json.dumps(draw(ids))}",
+            f"title: {json.dumps(draw(hostile_text))}",
+            f"dependencies: {json.dumps(draw(st.lists(ids, max_size=2)))}",
+            "---",
+            "## Description",
+            draw(hostile_text),
+            "## Acceptance Criteria",
+            f"- [ ] #1 {one_line(draw(hostile_text))}",
+        ]
     elif importer == "speckit":
         lines += ["# Tasks: " + one_line(draw(hostile_text)), "## Phase 1: " + one_line(draw(hostile_text))]
         lines += [f"- [ ] T00{n} [P] {one_line(draw(hostile_text))}" for n in range(1, 4)]
         lines += ["**Checkpoint**: " + one_line(draw(hostile_text))]
     else:
         lines += ["# Implementation Plan"]
-        lines += [f"- [ ] {n}. {one_line(draw(hostile_text))}\n  - {one_line(draw(hostile_text))}\n"
-                  f"  - _Requirements: {one_line(draw(hostile_text))}_" for n in range(1, 4)]
+        lines += [
+            f"- [ ] {n}. {one_line(draw(hostile_text))}\n  - {one_line(draw(hostile_text))}\n"
+            f"  - _Requirements: {one_line(draw(hostile_text))}_"
+            for n in range(1, 4)
+        ]
     return importer, "\n".join(lines) + "\n"
 
 
@@ -351,15 +394,23 @@ def test_hostile_markdown_task_files(tmp_path, capsys, case):
 
 # Bytes no UTF-8 reader accepts, and encodings people save task files in by mistake.
 NOT_UTF8 = [
-    b"\xff\xfe\x00\x00", b"\xc3\x28", b"\xa0\xa1", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\x80",
+    b"\xff\xfe\x00\x00",
+    b"\xc3\x28",
+    b"\xa0\xa1",
+    b"\xed\xa0\x80",
+    b"\xf8\x88\x80\x80\x80",
+    b"\x80",
 ]
 
 
 @HOSTILE
-@given(importer=st.sampled_from(["json", "taskmaster", "speckit", "kiro", "backlog"]),
-       head=st.sampled_from([b"", b"\xef\xbb\xbf", b'{"tasks": [{"id": 1, "title": "', b"---\nid: ", b"- [ ] T001 "]),
-       bad=st.sampled_from(NOT_UTF8), tail=st.binary(max_size=200),
-       encoding=st.sampled_from([None, "latin-1", "utf-16", "cp1252"]))
+@given(
+    importer=st.sampled_from(["json", "taskmaster", "speckit", "kiro", "backlog"]),
+    head=st.sampled_from([b"", b"\xef\xbb\xbf", b'{"tasks": [{"id": 1, "title": "', b"---\nid: ", b"- [ ] T001 "]),
+    bad=st.sampled_from(NOT_UTF8),
+    tail=st.binary(max_size=200),
+    encoding=st.sampled_from([None, "latin-1", "utf-16", "cp1252"]),
+)
 def test_files_that_are_not_utf8_fail_with_import_failed(tmp_path, importer, head, bad, tail, encoding):
     work = Path(tempfile.mkdtemp(dir=tmp_path))
     name = {"json": "plan.json", "taskmaster": "tasks.json", "backlog": "task-1 - x.md"}.get(importer, "tasks.md")
@@ -373,12 +424,16 @@ def test_files_that_are_not_utf8_fail_with_import_failed(tmp_path, importer, hea
     assert failed.value.reason and "\n" not in str(failed.value)
 
 
-@pytest.mark.parametrize("importer, name, text", [
-    ("taskmaster", "tasks.json", '{"tasks": ' + "[" * 100_000 + "]" * 100_000 + "}"),
-    ("taskmaster", "tasks.json", '{"tasks": [{"id": 1, "title": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}]}"),
-    ("json", "plan.json", '{"version": 1, "subtasks": ' + "[" * 100_000 + "]" * 100_000 + "}"),
-    ("backlog", "task-1 - x.md", "---\nid: task-1\nlabels: " + "[" * 5_000 + "]" * 5_000 + "\n---\n"),
-], ids=["taskmaster-lists", "taskmaster-objects", "json-lists", "backlog-yaml"])
+@pytest.mark.parametrize(
+    "importer, name, text",
+    [
+        ("taskmaster", "tasks.json", '{"tasks": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("taskmaster", "tasks.json", '{"tasks": [{"id": 1, "title": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}]}"),
+        ("json", "plan.json", '{"version": 1, "subtasks": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("backlog", "task-1 - x.md", "---\nid: task-1\nlabels: " + "[" * 5_000 + "]" * 5_000 + "\n---\n"),
+    ],
+    ids=["taskmaster-lists", "taskmaster-objects", "json-lists", "backlog-yaml"],
+)
 def test_deeply_nested_imports_fail_cleanly(tmp_path, capsys, importer, name, text):
     (tmp_path / name).write_text(text)
     code = main(["import", str(tmp_path / name), "--from", importer, "-o", str(tmp_path / "out.json")])
@@ -424,7 +479,7 @@ def assert_shown_literally(app, text: str) -> None:
         start = row.find(expected)
         while start != -1:
             found += 1
-            assert len(set(styles[start:start + len(expected)])) == 1, (expected, row)
+            assert len(set(styles[start : start + len(expected)])) == 1, (expected, row)
             start = row.find(expected, start + 1)
     assert found, f"{expected!r} is not on screen:\n" + "\n".join(row for row, _ in screen_rows(app))
     assert not any(raw in row for row, _ in screen_rows(app) for raw in RAW_CONTROLS)

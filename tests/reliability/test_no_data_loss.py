@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers.plans import ROOT, clean_plan
 from decomposer.editing.drafts import DraftStore
 from decomposer.plan.files import write_plan
 from decomposer.plan.loading import load_plan
+from helpers.plans import ROOT, clean_plan
 
 KILLS = 30
 SUBTASKS = 800  # about a megabyte of JSON: a write takes long enough to be interrupted
@@ -53,8 +53,13 @@ class SaveLoop:
     """The serving process of save_loop.py: ``start()`` forks a writer and returns its pid."""
 
     def __init__(self, mode: str, target: Path, plans: list[Path]):
-        self.process = subprocess.Popen([sys.executable, str(SAVE_LOOP), mode, str(target), *map(str, plans)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        self.process = subprocess.Popen(
+            [sys.executable, str(SAVE_LOOP), mode, str(target), *map(str, plans)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         assert self._answer() == "ready"
 
     def _answer(self) -> str:
@@ -158,8 +163,11 @@ def test_a_write_syncs_its_folder_so_the_rename_survives_a_power_cut(tmp_path, m
 
 def test_a_write_removes_the_old_temporary_files_of_killed_writes_only(tmp_path):
     target = tmp_path / "plan.json"
-    stale, fresh, other = (tmp_path / ".plan.json.abcd_123.tmp", tmp_path / ".plan.json.zyxw9876.tmp",
-                           tmp_path / ".plan.json.notmine.tmp")  # 7 characters: not mkstemp's
+    stale, fresh, other = (
+        tmp_path / ".plan.json.abcd_123.tmp",
+        tmp_path / ".plan.json.zyxw9876.tmp",
+        tmp_path / ".plan.json.notmine.tmp",
+    )  # 7 characters: not mkstemp's
     for path in (stale, fresh, other):
         path.write_text("half a plan")
     an_hour_ago = time.time() - 3600

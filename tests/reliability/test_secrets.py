@@ -18,15 +18,15 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from helpers.plans import clean_plan
-from helpers.fakeapi import FakeMessagesAPI, StatusError, ToolReply
-from helpers.fake_trackers import FakeGitHub, FakeLinear, graphql_error
-from helpers.faultkit import OPENING_RECORDS, FaultServer, fast_clients
 from decomposer.claude.tools import SUBMIT_PLAN, SUBMIT_REVIEW
 from decomposer.cli.main import main
 from decomposer.plan.loading import load_plan
 from decomposer.trackers import http as tracker_http
 from helpers.claude_replies import TASK, plan_input, twelve_subtasks
+from helpers.fake_trackers import FakeGitHub, FakeLinear, graphql_error
+from helpers.fakeapi import FakeMessagesAPI, StatusError, ToolReply
+from helpers.faultkit import OPENING_RECORDS, FaultServer, fast_clients
+from helpers.plans import clean_plan
 
 API_KEY = "sk-ant-api03-SENTINELkey-9f8e7d6c5b4a39281706"
 AUTH_TOKEN = "sk-ant-oat01-SENTINELtoken-a1b2c3d4e5f60718"
@@ -38,13 +38,18 @@ FRAGMENT = 12  # no run of this many characters of a secret may show
 
 def leaks(text: str) -> list[str]:
     """The pieces of any secret found in ``text``."""
-    return [secret[i:i + FRAGMENT] for secret in SECRETS for i in range(len(secret) - FRAGMENT + 1)
-            if secret[i:i + FRAGMENT] in text]
+    return [
+        secret[i : i + FRAGMENT]
+        for secret in SECRETS
+        for i in range(len(secret) - FRAGMENT + 1)
+        if secret[i : i + FRAGMENT] in text
+    ]
 
 
 def everything_written(folder: Path) -> str:
-    return "\n".join(path.read_bytes().decode("utf-8", "replace")
-                     for path in sorted(folder.rglob("*")) if path.is_file())
+    return "\n".join(
+        path.read_bytes().decode("utf-8", "replace") for path in sorted(folder.rglob("*")) if path.is_file()
+    )
 
 
 def assert_no_secret(tmp_path: Path, *texts: str) -> None:
@@ -53,6 +58,7 @@ def assert_no_secret(tmp_path: Path, *texts: str) -> None:
 
 
 # --- replies that echo the credentials back ----------------------------------------------------
+
 
 class EchoingError(StatusError):
     """A status error whose body quotes the credentials the request carried: JSON as the
@@ -67,8 +73,9 @@ class EchoingError(StatusError):
         if self.html:
             page = f"<html><body><h1>{self.status}</h1><p>Refused: {self.echo}</p></body></html>"
             # retry-after-ms: the SDK's retries need not back off for seconds in a test.
-            return httpx2.Response(self.status, headers={"content-type": "text/html", "retry-after-ms": "1"},
-                                   content=page.encode())
+            return httpx2.Response(
+                self.status, headers={"content-type": "text/html", "retry-after-ms": "1"}, content=page.encode()
+            )
         self.message = f"{self.echo} is not allowed here (sent as {self.echo!r})"
         return super().response()
 
@@ -80,9 +87,10 @@ class EchoingErrorEvent:
         self.echo = ""
 
     def events(self, model: str) -> list[bytes]:
-        opening = ToolReply(SUBMIT_PLAN, twelve_subtasks()).events(model)[:OPENING_RECORDS + 400]
-        data = json.dumps({"type": "error", "error": {"type": "overloaded_error",
-                                                      "message": f"Overloaded for {self.echo}"}})
+        opening = ToolReply(SUBMIT_PLAN, twelve_subtasks()).events(model)[: OPENING_RECORDS + 400]
+        data = json.dumps(
+            {"type": "error", "error": {"type": "overloaded_error", "message": f"Overloaded for {self.echo}"}}
+        )
         return opening + [f"event: error\ndata: {data}\n\n".encode()]
 
 
@@ -126,22 +134,31 @@ def claude(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("echo", ECHOES)
-@pytest.mark.parametrize("command, credential", [
-    ("decompose", "ANTHROPIC_API_KEY"), ("decompose", "ANTHROPIC_AUTH_TOKEN"),
-    ("refine", "ANTHROPIC_API_KEY"), ("review", "ANTHROPIC_AUTH_TOKEN"),
-])
+@pytest.mark.parametrize(
+    "command, credential",
+    [
+        ("decompose", "ANTHROPIC_API_KEY"),
+        ("decompose", "ANTHROPIC_AUTH_TOKEN"),
+        ("refine", "ANTHROPIC_API_KEY"),
+        ("review", "ANTHROPIC_AUTH_TOKEN"),
+    ],
+)
 def test_the_api_key_is_never_printed_or_written(claude, tmp_path, capsys, monkeypatch, command, credential, echo):
     monkeypatch.setenv(credential, API_KEY if credential == "ANTHROPIC_API_KEY" else AUTH_TOKEN)
     claude.replies[:] = ECHOES[echo]()
     (tmp_path / "plan.json").write_text(json.dumps(clean_plan(), indent=2))
-    argv = {"decompose": ["decompose", TASK, "-o", "new.json"], "refine": ["refine", "plan.json", "S1", "split"],
-            "review": ["review", "plan.json"]}[command]
+    argv = {
+        "decompose": ["decompose", TASK, "-o", "new.json"],
+        "refine": ["refine", "plan.json", "S1", "split"],
+        "review": ["review", "plan.json"],
+    }[command]
     code = main(argv)
     out, err = capsys.readouterr()
     assert code == 3 and "error: " in err  # it failed, and said so
     sent = claude.requests[0].headers
-    assert API_KEY in sent.get("x-api-key", "") + sent.get("authorization", "") or \
-        AUTH_TOKEN in sent.get("authorization", "")  # the echo had something to echo
+    assert API_KEY in sent.get("x-api-key", "") + sent.get("authorization", "") or AUTH_TOKEN in sent.get(
+        "authorization", ""
+    )  # the echo had something to echo
     assert_no_secret(tmp_path, out, err)
     if echo == "error-event" and command == "decompose":
         assert (tmp_path / "new.partial.json").exists()  # a file was written, and is clean
@@ -174,8 +191,9 @@ async def test_the_tui_never_shows_or_writes_the_key(claude, tmp_path, monkeypat
     claude.replies[:] = [*ECHOES["error-event"](), *ECHOES["403"]()]
     path = tmp_path / "plan.json"
     plan = {"version": 1, "id": "csv-export", "title": "CSV export", "task": TASK, "subtasks": []}
-    app = DecomposerApp(PlanDocument(copy.deepcopy(plan), path), settings=Settings(stream_retry_delay=0),
-                        restore_drafts=False)
+    app = DecomposerApp(
+        PlanDocument(copy.deepcopy(plan), path), settings=Settings(stream_retry_delay=0), restore_drafts=False
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         shown = []
         for _ in range(2):  # the stream cut by the error event, then the refused request
@@ -200,13 +218,15 @@ async def test_the_tui_never_shows_or_writes_the_key(claude, tmp_path, monkeypat
 
 # --- tracker tokens ----------------------------------------------------------------------------
 
+
 def echoing(token: str):
     """Error bodies that quote the token, the way a careless proxy or API might."""
     return {
         "401": dict(status=401, body={"message": f"Bad credentials: Bearer {token}"}),
         "403": dict(status=403, body={"message": f"token {token} lacks the repo scope"}),
-        "422": dict(status=422, body={"message": "Validation Failed",
-                                      "errors": [{"message": f"body mentions {token}"}]}),
+        "422": dict(
+            status=422, body={"message": "Validation Failed", "errors": [{"message": f"body mentions {token}"}]}
+        ),
         "500": dict(status=500, body={"message": f"Server Error while checking {token}"}),
         "text": dict(status=502, body=f"<html>bad gateway for Bearer {token}</html>"),
         "drop": dict(drop=True),
@@ -228,8 +248,7 @@ def trackers(monkeypatch, tmp_path):
 def quick(server):
     """The fake with a shutdown that takes milliseconds: serve_forever looks for it every
     poll_interval, half a second by default, which every test would wait at teardown."""
-    server.thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.01},
-                                     daemon=True)
+    server.thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     return server
 
 
@@ -242,8 +261,20 @@ def test_the_github_token_is_never_printed_or_written(trackers, tmp_path, capsys
                 github.fail("GET", r"/issues", **echoing(GITHUB_TOKEN)[failure])
         else:  # the second create (not retried: it may have gone through)
             github.fail("POST", r"/issues$", nth=2, **echoing(GITHUB_TOKEN)[failure])
-        code = main(["export", str(trackers), "--to", "github", "--push", "--repo", "acme/shop",
-                     "--api-url", github.url, "--yes"])
+        code = main(
+            [
+                "export",
+                str(trackers),
+                "--to",
+                "github",
+                "--push",
+                "--repo",
+                "acme/shop",
+                "--api-url",
+                github.url,
+                "--yes",
+            ]
+        )
         out, err = capsys.readouterr()
     assert code != 0 and err  # it failed, and said so
     assert_no_secret(tmp_path, out, err)
@@ -256,8 +287,9 @@ def test_the_linear_key_is_never_printed_or_written(trackers, tmp_path, capsys, 
             linear.fail("POST", "IssueCreate", nth=2, status=200, body=graphql_error(f"key {LINEAR_KEY} refused"))
         else:
             linear.fail("POST", "IssueCreate", nth=2, **echoing(LINEAR_KEY)[failure])
-        code = main(["export", str(trackers), "--to", "linear", "--push", "--team", "ENG",
-                     "--api-url", linear.url, "--yes"])
+        code = main(
+            ["export", str(trackers), "--to", "linear", "--push", "--team", "ENG", "--api-url", linear.url, "--yes"]
+        )
         out, err = capsys.readouterr()
     assert code != 0 and err
     assert_no_secret(tmp_path, out, err)

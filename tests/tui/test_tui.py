@@ -8,8 +8,6 @@ import re
 
 import pytest
 
-from helpers.plans import EXAMPLES, ROOT, clean_plan
-from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
 from decomposer.claude.config import Settings
 from decomposer.claude.tools import SUBMIT_PLAN, SUBMIT_REVIEW, SUBMIT_SUBTASKS
 from decomposer.editing.document import PlanDocument
@@ -23,6 +21,8 @@ from decomposer.tui.screens.refine import RefineScreen
 from decomposer.tui.screens.review import ReviewScreen
 from decomposer.tui.screens.task import TaskScreen
 from helpers.claude_replies import KEY, broken_input, plan_input, refined_parts, twelve_subtasks
+from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
+from helpers.plans import EXAMPLES, ROOT, clean_plan
 
 HOSTILE = "[/bar] [link=https://evil.example]click[/link] [bold]x \x1b[31mred\x1b[0m " + "w" * 300
 
@@ -66,6 +66,7 @@ def notifications(app) -> str:
 
 
 # --- decomposition ----------------------------------------------------------------------------
+
 
 async def test_type_a_task_decompose_and_watch_subtasks_arrive(api):
     api.replies.append(ToolReply(SUBMIT_PLAN, twelve_subtasks(), delay=0.001))
@@ -159,6 +160,7 @@ async def test_no_key_says_how_to_set_one_and_everything_else_works(env):
 
 # --- editing ----------------------------------------------------------------------------------
 
+
 async def test_edit_a_field_and_see_findings_update_then_undo_redo(env):
     app = make_app(clean_plan())
     async with app.run_test(size=(100, 30)) as pilot:
@@ -191,7 +193,9 @@ async def test_moving_through_the_list_repaints_the_row_left_and_the_row_reached
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         listing = app.screen.query_one("#subtasks")
-        highlight = listing.get_visual_style("option-list--option", "option-list--option-highlighted").rich_style.bgcolor
+        highlight = listing.get_visual_style(
+            "option-list--option", "option-list--option-highlighted"
+        ).rich_style.bgcolor
 
         def highlighted_rows() -> list[str]:
             rows = []
@@ -246,7 +250,10 @@ async def test_add_duplicate_move_delete_subtasks_and_list_items(env):
         await pilot.press(*"the staging database is reachable")
         await pilot.press("alt+up")
         await pilot.pause()
-        assert app.document.plan["subtasks"][index]["input_state"]["preconditions"][0] == "the staging database is reachable"
+        assert (
+            app.document.plan["subtasks"][index]["input_state"]["preconditions"][0]
+            == "the staging database is reachable"
+        )
 
 
 async def test_dependency_cycles_are_refused_immediately(env):
@@ -265,7 +272,6 @@ async def test_dependency_cycles_are_refused_immediately(env):
 
 
 # --- refine, review, export -------------------------------------------------------------------
-
 
 
 async def test_refine_accept_shows_a_diff_and_replaces_the_subtask(api):
@@ -309,8 +315,16 @@ async def test_refine_reject_leaves_the_plan_alone(api):
 async def test_review_mode_incomplete_first_approve_and_model_review(api):
     plan = clean_plan()
     plan["subtasks"][1]["acceptance"][0]["statement"] = "the page is fast"
-    api.replies.append(ToolReply(SUBMIT_REVIEW, {"findings": [
-        {"subtask": "S1", "field": "acceptance", "message": "passes on an empty file", "hint": "check rows"}]}))
+    api.replies.append(
+        ToolReply(
+            SUBMIT_REVIEW,
+            {
+                "findings": [
+                    {"subtask": "S1", "field": "acceptance", "message": "passes on an empty file", "hint": "check rows"}
+                ]
+            },
+        )
+    )
     app = make_app(plan)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -454,6 +468,7 @@ async def test_the_editor_lists_every_ticket_of_a_subtask(env):
 
 # --- verify -------------------------------------------------------------------------------
 
+
 def _plan_with_commands(tmp_path) -> dict:
     import shlex
     import sys
@@ -560,6 +575,7 @@ async def test_re_exporting_markdown_over_an_earlier_export_removes_stale_ticket
 
 # --- files and safety -------------------------------------------------------------------------
 
+
 async def test_save_autosave_and_restore(env):
     path = env / "plan.json"
     path.write_text(json.dumps(clean_plan(), indent=2))
@@ -607,6 +623,7 @@ async def test_quit_with_unsaved_changes_asks_first(env):
 
 # --- untrusted text ---------------------------------------------------------------------------
 
+
 async def test_markup_and_escapes_in_task_and_model_output_stay_literal(api):
     hostile = plan_input()
     hostile["title"] = HOSTILE
@@ -643,8 +660,9 @@ async def test_opening_a_plan_is_not_an_edit(env):
 
 
 async def test_bindings_can_be_remapped_by_id_in_the_config_file(env):
-    app = DecomposerApp(PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False,
-                        config={"keymap": {"review": "ctrl+g"}})
+    app = DecomposerApp(
+        PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False, config={"keymap": {"review": "ctrl+g"}}
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("f8")
@@ -656,8 +674,9 @@ async def test_bindings_can_be_remapped_by_id_in_the_config_file(env):
 
 
 async def test_the_key_bar_shows_the_focused_widgets_keys_remapped_and_clickable(env):
-    app = DecomposerApp(PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False,
-                        config={"keymap": {"review": "ctrl+g"}})
+    app = DecomposerApp(
+        PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False, config={"keymap": {"review": "ctrl+g"}}
+    )
     async with app.run_test(size=(200, 30)) as pilot:
         await pilot.pause()
         bar = app.screen.query_one("KeyBar")
@@ -687,7 +706,7 @@ async def test_the_key_bar_cuts_keys_at_the_edge_and_keeps_the_palette(env):
         assert left and all(key.end <= cut for key in left)
         drawn, _palette = bar.keys()
         for key, whole in zip(left, drawn):  # only whole keys, the "…" overwrites none
-            assert line[key.start:key.end] == f" {whole.display} {whole.description} "
+            assert line[key.start : key.end] == f" {whole.display} {whole.description} "
         await pilot.resize_terminal(12, 24)  # narrower than the palette's own key
         await pilot.pause()
         line = str(bar.render())
@@ -763,6 +782,7 @@ async def test_start_with_a_task_decomposes_right_away(api):
 
 
 # --- regressions from the TUI review ----------------------------------------------------------
+
 
 async def test_markup_in_an_id_or_model_name_cannot_crash_the_app(env):
     plan = clean_plan()
@@ -877,8 +897,16 @@ def test_the_editor_offers_what_the_contract_allows():
     assert ENUMS["autonomy"] == defs["subtask"]["properties"]["autonomy"]["enum"] == ["propose", "gated", "autonomous"]
     assert ENUMS["action"] == defs["pause_boundary"]["properties"]["action"]["enum"]
     # emptied optional fields are removed; a command criterion's command is required by a condition
-    assert {"artifacts", "expect_output", "timeout_s", "question", "reason", "depends_on", "labels", "notes"} \
-        <= OPTIONAL_FIELDS
+    assert {
+        "artifacts",
+        "expect_output",
+        "timeout_s",
+        "question",
+        "reason",
+        "depends_on",
+        "labels",
+        "notes",
+    } <= OPTIONAL_FIELDS
     assert not {"command", "statement", "trigger", "title", "goal", "summary"} & OPTIONAL_FIELDS
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.plans import ROOT
-from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
 from decomposer.claude.config import Settings
 from decomposer.claude.tools import SUBMIT_SUBTASKS
 from decomposer.editing.document import PlanDocument
 from decomposer.editing.drafts import DraftStore
 from decomposer.tui.app import DecomposerApp
 from helpers.claude_replies import KEY, refined_parts
+from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
+from helpers.plans import ROOT
 
 EXAMPLE = "examples/db-migration.json"
 SIZE = (100, 30)
@@ -24,8 +24,15 @@ def quiet_env(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)  # relative paths in the header stay the same on every machine
     monkeypatch.setenv("DECOMPOSER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DECOMPOSER_CONFIG_DIR", "tests/no-config")
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "DECOMPOSER_MODEL",
-                 "TEXTUAL_THEME", "NO_COLOR", "TEXTUAL_ANIMATIONS"):
+    for name in (
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_BASE_URL",
+        "DECOMPOSER_MODEL",
+        "TEXTUAL_THEME",
+        "NO_COLOR",
+        "TEXTUAL_ANIMATIONS",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -142,8 +149,16 @@ def test_restore_draft_dialog(snap_compare, tmp_path):
 
 
 def test_refine_dialog_with_diff(snap_compare, monkeypatch):
-    fake = FakeMessagesAPI([ToolReply(SUBMIT_SUBTASKS, {"subtasks": refined_parts(), "note": "header and rows apart"},
-                                      input_tokens=3000, output_tokens=900)])
+    fake = FakeMessagesAPI(
+        [
+            ToolReply(
+                SUBMIT_SUBTASKS,
+                {"subtasks": refined_parts(), "note": "header and rows apart"},
+                input_tokens=3000,
+                output_tokens=900,
+            )
+        ]
+    )
     with FakeServer(fake) as server:
         monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)

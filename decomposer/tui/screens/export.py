@@ -98,22 +98,30 @@ class ExportScreen(ModalScreen[None]):
         try:
             written = export(plan, name, destination, overwrite=overwrite)
         except ExportBlocked as blocked:
-            self.app.call_from_thread(self.app.notify, f"Export refused: {len(blocked.findings)} errors remain.",
-                                      severity="error", markup=False)
+            self.app.call_from_thread(
+                self.app.notify,
+                f"Export refused: {len(blocked.findings)} errors remain.",
+                severity="error",
+                markup=False,
+            )
         except FileExistsError as exc:
             self.app.call_from_thread(self._ask_overwrite, str(exc))
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.app.call_from_thread(self.app.notify, f"Export failed: {label(reason, 200)}", severity="error",
-                                      markup=False)
+            self.app.call_from_thread(
+                self.app.notify, f"Export failed: {label(reason, 200)}", severity="error", markup=False
+            )
         else:
             stale = ""
             if written.removed:
                 stale += f"; removed {len(written.removed)} stale file(s) of the previous export"
             if written.kept:
                 stale += f"; could not remove {len(written.kept)} stale file(s): {label(written.kept[0].name, 60)}…"
-            self.app.call_from_thread(self.app.notify, f"Exported {len(written)} file(s) to "
-                                      f"{label(str(destination), 80)}{stale}", markup=False)
+            self.app.call_from_thread(
+                self.app.notify,
+                f"Exported {len(written)} file(s) to {label(str(destination), 80)}{stale}",
+                markup=False,
+            )
             self.app.call_from_thread(self.dismiss, None)
 
     def _ask_overwrite(self, reason: str) -> None:

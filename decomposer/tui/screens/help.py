@@ -17,24 +17,32 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Static("Keys · remap any binding by its id in the [keymap] table of the config file",
-                         classes="section", markup=False)
+            yield Static(
+                "Keys · remap any binding by its id in the [keymap] table of the config file",
+                classes="section",
+                markup=False,
+            )
             yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
             yield Static(literal(f"config file: {config_path()}"), classes="dim")
 
     def on_mount(self) -> None:
-        from decomposer.tui.widgets.subtask_editor import SubtaskEditor
-        from decomposer.tui.widgets.subtask_list import SubtaskList
         from decomposer.tui.screens.plan import PlanScreen
         from decomposer.tui.screens.review import ReviewScreen
         from decomposer.tui.screens.task import TaskScreen
+        from decomposer.tui.widgets.subtask_editor import SubtaskEditor
+        from decomposer.tui.widgets.subtask_list import SubtaskList
 
         table = self.query_one("#keys", DataTable)
         table.add_columns("where", "keys", "action", "id")
         keymap = self.app._keymap if hasattr(self.app, "_keymap") else {}
-        groups = [("everywhere", type(self.app).BINDINGS), ("task screen", TaskScreen.BINDINGS),
-                  ("workspace", PlanScreen.BINDINGS), ("subtask list", SubtaskList.BINDINGS),
-                  ("editor", SubtaskEditor.BINDINGS), ("review mode", ReviewScreen.BINDINGS)]
+        groups = [
+            ("everywhere", type(self.app).BINDINGS),
+            ("task screen", TaskScreen.BINDINGS),
+            ("workspace", PlanScreen.BINDINGS),
+            ("subtask list", SubtaskList.BINDINGS),
+            ("editor", SubtaskEditor.BINDINGS),
+            ("review mode", ReviewScreen.BINDINGS),
+        ]
         for where, bindings in groups:
             for binding in bindings:
                 if not isinstance(binding, Binding):
@@ -43,10 +51,12 @@ class HelpScreen(ModalScreen[None]):
                 keys = keys.replace(",", " ").replace("question_mark", "?")
                 table.add_row(where, keys, binding.description or binding.action, binding.id or "")
         table.add_row("everywhere", "ctrl+p", "Command palette: every action by name", "")
-        for where, keys, what in (("a ◀ choice ▶", "left right space", "change the value"),
-                                  ("refine dialog", "ctrl+a / escape", "accept / reject the proposal"),
-                                  ("export dialog", "ctrl+e / escape", "write / close"),
-                                  ("questions", "y / n / escape", "yes / no / not now")):
+        for where, keys, what in (
+            ("a ◀ choice ▶", "left right space", "change the value"),
+            ("refine dialog", "ctrl+a / escape", "accept / reject the proposal"),
+            ("export dialog", "ctrl+e / escape", "write / close"),
+            ("questions", "y / n / escape", "yes / no / not now"),
+        ):
             table.add_row(where, keys, what, "")
         table.focus()
 

@@ -47,8 +47,12 @@ class OpenScreen(ModalScreen[ImportResult | None]):
                 yield OptionList(*options, id="import-formats")
                 with Vertical(id="open-side"):
                     yield Static("", id="import-description")
-                    yield Input(self.start, id="import-path", compact=True,
-                                placeholder="a plan .json, tasks.json, tasks.md, a backlog/tasks or .kiro/specs folder")
+                    yield Input(
+                        self.start,
+                        id="import-path",
+                        compact=True,
+                        placeholder="a plan .json, tasks.json, tasks.md, a backlog/tasks or .kiro/specs folder",
+                    )
                     yield Static("", id="import-status")
 
     def on_mount(self) -> None:
@@ -58,8 +62,10 @@ class OpenScreen(ModalScreen[ImportResult | None]):
 
     def _describe(self) -> None:
         if self.chosen == DETECT:
-            text = ("The format is recognised from the file: decomposer's own plans, Taskmaster tasks.json, "
-                    "Spec Kit tasks.md, Backlog.md task files and Kiro specs.")
+            text = (
+                "The format is recognised from the file: decomposer's own plans, Taskmaster tasks.json, "
+                "Spec Kit tasks.md, Backlog.md task files and Kiro specs."
+            )
         else:
             chosen = next(f for f in self.formats if f.name == self.chosen)
             text = f"{chosen.description} (pick a {' or a '.join(chosen.accepts)})"
@@ -98,8 +104,7 @@ class OpenScreen(ModalScreen[ImportResult | None]):
             hint = "; pick its format in the list on the left (shift+tab)" if failed.choices else ""
             self.app.call_from_thread(self._status, str(failed), error=True, hint=hint)
         except (OSError, ValueError, RecursionError, MemoryError) as exc:  # a reader missed a case
-            self.app.call_from_thread(self._status, f"{path}: cannot be read ({type(exc).__name__}: {exc})",
-                                      error=True)
+            self.app.call_from_thread(self._status, f"{path}: cannot be read ({type(exc).__name__}: {exc})", error=True)
         else:
             self.app.call_from_thread(self.dismiss, result)
 

@@ -19,7 +19,6 @@ from decomposer.tui.widgets.plan_header import PlanHeader
 from decomposer.tui.widgets.subtask_editor import FieldEdited, ItemAction, SubtaskEditor
 from decomposer.tui.widgets.subtask_list import SubtaskList
 
-
 _PLAIN_ID = re.compile(r"S[0-9]+(\.[0-9]+)*")
 
 
@@ -181,8 +180,9 @@ class PlanScreen(Screen):
             self._load_editor(structural=False)
             editor = self.query_one("#editor", SubtaskEditor)
             # The editor may have just rebuilt its fields: focus once they are mounted.
-            self.call_after_refresh(lambda: editor.focus_tokens(tokens[2:] or ("title",))
-                                    or editor.focus_tokens(("title",)))
+            self.call_after_refresh(
+                lambda: editor.focus_tokens(tokens[2:] or ("title",)) or editor.focus_tokens(("title",))
+            )
         elif tokens[:1] == ("title",) or tokens[:1] == ("task",) or tokens[:1] == ("context",):
             self.app.action_task_screen()
 

@@ -53,8 +53,15 @@ class RefineScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         subtask = self.app.document.plan["subtasks"][self.index]
         with Vertical(classes="dialog wide tall"):
-            yield Static(Content.assemble("Refine ", Content.styled(label(subtask.get("id", "?"), 12), "bold"), " ",
-                                          label(subtask.get("title", ""), 90)), classes="section")
+            yield Static(
+                Content.assemble(
+                    "Refine ",
+                    Content.styled(label(subtask.get("id", "?"), 12), "bold"),
+                    " ",
+                    label(subtask.get("title", ""), 90),
+                ),
+                classes="section",
+            )
             yield OptionList(*[Option(text, id=key) for key, text in PRESETS], id="presets")
             yield Input(placeholder="or your own instruction, then enter", id="instruction", compact=True)
             yield Static("", id="refine-status")
@@ -90,8 +97,11 @@ class RefineScreen(ModalScreen[None]):
             status.update(Content.styled(label(f"{outcome.failure.message} ({outcome.failure.hint})", 300), "$error"))
             return
         self.outcome = outcome
-        own_errors = [f for f in outcome.report.errors
-                      if f.subtask_index is not None and self.index <= f.subtask_index < self.index + len(outcome.replacement)]
+        own_errors = [
+            f
+            for f in outcome.report.errors
+            if f.subtask_index is not None and self.index <= f.subtask_index < self.index + len(outcome.replacement)
+        ]
         summary = f"{len(outcome.replacement)} subtask(s) proposed"
         if outcome.note:
             summary += f" · {outcome.note}"
@@ -99,8 +109,12 @@ class RefineScreen(ModalScreen[None]):
             summary += f" · {len(own_errors)} errors remain in the proposal"
         if outcome.failure is not None:  # a repair call failed: this is the proposal before it
             summary += f" · the repair call failed: {outcome.failure.message} ({outcome.failure.hint})"
-        status.update(Content.assemble(Content.styled(label(summary, 300), "$warning" if own_errors else "$success"),
-                                       "  ctrl+a accept · escape reject"))
+        status.update(
+            Content.assemble(
+                Content.styled(label(summary, 300), "$warning" if own_errors else "$success"),
+                "  ctrl+a accept · escape reject",
+            )
+        )
         before = plan["subtasks"][self.index]
         lines = diff_lines(before, outcome.replacement if len(outcome.replacement) > 1 else outcome.replacement[0])
         styles = {"+": "$success", "-": "$error", "@": "dim", " ": ""}
@@ -113,7 +127,8 @@ class RefineScreen(ModalScreen[None]):
     def on_worker_state_changed(self, event) -> None:
         if self.app.worker_failed(event):
             self.query_one("#refine-status", Static).update(
-                Content.styled(label(f"Internal error: {event.worker.error!r}. The plan is unchanged.", 300), "$error"))
+                Content.styled(label(f"Internal error: {event.worker.error!r}. The plan is unchanged.", 300), "$error")
+            )
 
     def action_accept(self) -> None:
         if self.outcome is None:
@@ -124,8 +139,9 @@ class RefineScreen(ModalScreen[None]):
         add_usage(plan, self.outcome.usage, self.app.model_name)
         self.app.document.set_plan(plan)
         self.app.document_changed()
-        self.app.notify(f"Refinement accepted (ctrl+z to undo): {len(self.outcome.replacement)} subtask(s).",
-                        markup=False)
+        self.app.notify(
+            f"Refinement accepted (ctrl+z to undo): {len(self.outcome.replacement)} subtask(s).", markup=False
+        )
         self.dismiss(None)
 
     def action_reject(self) -> None:

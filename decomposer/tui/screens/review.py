@@ -13,8 +13,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from decomposer.clock import rfc3339, utc_now
 from decomposer.check.findings import ERROR, Finding
+from decomposer.clock import rfc3339, utc_now
 from decomposer.tui.safe import label, literal
 from decomposer.tui.widgets.key_bar import KeyBar
 
@@ -82,14 +82,26 @@ class ReviewScreen(Screen):
             self.query_one("#review-head", Static).update("No subtasks.")
             return
         subtask = subtasks[self.index]
-        approved = sum(1 for s in subtasks if isinstance(s, dict) and isinstance(s.get("review"), dict)
-                       and s["review"].get("status") == "approved")
-        status = subtask.get("review", {}).get("status", "not reviewed") if isinstance(subtask.get("review"), dict) else "not reviewed"
-        self.query_one("#review-head", Static).update(Content.assemble(
-            f"Review {self.position + 1}/{len(self.order)} · approved {approved}/{len(subtasks)} · ",
-            Content.styled(label(subtask.get("id", "?"), 12), "bold"), " ", label(subtask.get("title", ""), 80),
-            " · ", Content.styled(label(status, 20), "$success" if status == "approved" else "$warning"),
-        ))
+        approved = sum(
+            1
+            for s in subtasks
+            if isinstance(s, dict) and isinstance(s.get("review"), dict) and s["review"].get("status") == "approved"
+        )
+        status = (
+            subtask.get("review", {}).get("status", "not reviewed")
+            if isinstance(subtask.get("review"), dict)
+            else "not reviewed"
+        )
+        self.query_one("#review-head", Static).update(
+            Content.assemble(
+                f"Review {self.position + 1}/{len(self.order)} · approved {approved}/{len(subtasks)} · ",
+                Content.styled(label(subtask.get("id", "?"), 12), "bold"),
+                " ",
+                label(subtask.get("title", ""), 80),
+                " · ",
+                Content.styled(label(status, 20), "$success" if status == "approved" else "$warning"),
+            )
+        )
         self.query_one("#review-subtask", Static).update(literal(self._describe(subtask)))
         findings = [f for f in (app.report.findings if app.report else []) if f.subtask_index == self.index]
         # Model findings are matched by id: positions change when subtasks move.
@@ -114,8 +126,11 @@ class ReviewScreen(Screen):
             if not isinstance(criterion, dict):
                 continue
             verify = criterion.get("verify") if isinstance(criterion.get("verify"), dict) else {}
-            how = (f"$ {verify.get('command', '')} → exit {verify.get('expect_exit', 0)}"
-                   if verify.get("method") == "command" else f"review by {verify.get('reviewer', 'a human')}")
+            how = (
+                f"$ {verify.get('command', '')} → exit {verify.get('expect_exit', 0)}"
+                if verify.get("method") == "command"
+                else f"review by {verify.get('reviewer', 'a human')}"
+            )
             lines.append(f"  [ ] {criterion.get('statement', '')}")
             lines.append(f"      {how}")
         lines.append("")
@@ -127,8 +142,10 @@ class ReviewScreen(Screen):
                     lines.append(f"      ask: {boundary['question']}")
         risk = subtask.get("risk") if isinstance(subtask.get("risk"), dict) else {}
         lines.append("")
-        lines.append(f"Autonomy: {subtask.get('autonomy')} · stakes {risk.get('stakes')} · verification "
-                     f"{risk.get('verification_cost')} · {'reversible' if risk.get('reversible') else 'IRREVERSIBLE'}")
+        lines.append(
+            f"Autonomy: {subtask.get('autonomy')} · stakes {risk.get('stakes')} · verification "
+            f"{risk.get('verification_cost')} · {'reversible' if risk.get('reversible') else 'IRREVERSIBLE'}"
+        )
         if subtask.get("depends_on"):
             lines.append(f"Depends on: {', '.join(map(str, subtask['depends_on']))}")
         review = subtask.get("review") if isinstance(subtask.get("review"), dict) else None
@@ -143,8 +160,11 @@ class ReviewScreen(Screen):
         parts = [Content("\nFindings:")]
         for f in findings:
             style = "$error" if f.severity == ERROR else "$warning"
-            parts.append(Content.assemble(Content.styled(f"  {f.severity} {label(f.rule, 30)}", style), " ",
-                                          label(f.message, 300)))
+            parts.append(
+                Content.assemble(
+                    Content.styled(f"  {f.severity} {label(f.rule, 30)}", style), " ", label(f.message, 300)
+                )
+            )
             if f.hint:
                 parts.append(Content.styled(f"      hint: {label(f.hint, 300)}", "dim"))
         return Content("\n").join(parts)
@@ -170,8 +190,9 @@ class ReviewScreen(Screen):
         report = self.app.report
         errors = [f for f in (report.errors if report else []) if f.subtask_index == self.index]
         if errors:
-            self.app.notify(f"This subtask has {len(errors)} errors; fix them before approving.", severity="warning",
-                            markup=False)
+            self.app.notify(
+                f"This subtask has {len(errors)} errors; fix them before approving.", severity="warning", markup=False
+            )
             return
         self._set_review("approved")
         self.action_step(1)
@@ -197,7 +218,9 @@ class ReviewScreen(Screen):
 
     def action_model_review(self) -> None:
         if self.app._need_claude():
-            self.query_one("#review-head", Static).update(Content.styled("Asking Claude to review the plan…", "bold $accent"))
+            self.query_one("#review-head", Static).update(
+                Content.styled("Asking Claude to review the plan…", "bold $accent")
+            )
             self._model_review()
 
     @work(exclusive=True, group="review", exit_on_error=False)

@@ -7,10 +7,9 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static, TextArea
-
-from textual.content import Content
 
 from decomposer.tui.safe import field_text, label, shows_as
 from decomposer.tui.widgets.action_button import ActionButton
@@ -28,8 +27,13 @@ class TaskScreen(Screen):
         with Vertical(id="task-form"):
             with Horizontal(classes="row"):
                 yield Static("Plan title ", classes="caption")
-                yield Input(id="plan-title", compact=True, placeholder="a short name for the plan",
-                            select_on_focus=False, validate_on=())
+                yield Input(
+                    id="plan-title",
+                    compact=True,
+                    placeholder="a short name for the plan",
+                    select_on_focus=False,
+                    validate_on=(),
+                )
             yield Static("Task · the broad task, as you would give it to a colleague", classes="section")
             yield TextArea(id="task", soft_wrap=True, placeholder="e.g. Let users export the monthly report as CSV")
             yield Static("Context · constraints, repository notes (optional)", classes="section")
@@ -84,7 +88,9 @@ class TaskScreen(Screen):
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.app.notify(f"Cannot attach {label(str(path), 80)}: {label(reason, 120)}", severity="error", markup=False)
+            self.app.notify(
+                f"Cannot attach {label(str(path), 80)}: {label(reason, 120)}", severity="error", markup=False
+            )
             return
         context = self.query_one("#context", TextArea)
         block = f"--- {path.name} ---\n{text.rstrip()}\n"

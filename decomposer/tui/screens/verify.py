@@ -18,8 +18,16 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from decomposer.verify.runs import DEFAULT_TIMEOUT_S, Evidence, RunCancelled, StaleRun, planned_runs, review_waiting, run_one
 from decomposer.tui.safe import label, literal
+from decomposer.verify.runs import (
+    DEFAULT_TIMEOUT_S,
+    Evidence,
+    RunCancelled,
+    StaleRun,
+    planned_runs,
+    review_waiting,
+    run_one,
+)
 
 MAX_LISTED_OUTPUT = 400  # characters of a failed command's output shown in the dialog
 
@@ -69,22 +77,35 @@ class VerifyScreen(ModalScreen[None]):
             else:
                 mark = Content.styled("✔ ", "$success") if result.passed else Content.styled("✖ ", "$error")
             timeout = run.effective_timeout(DEFAULT_TIMEOUT_S)
-            lines.append(mark + Content(label(f"{run.subtask_id} criterion {run.criterion + 1}: "
-                                              f"{run.statement}", 160)))
-            lines.append(Content("    $ ") + literal(run.command, 2000)
-                         + Content.styled(f"   (exit {run.expect_exit}"
-                                          + (f", output ~ {label(run.expect_output, 60)}" if run.expect_output else "")
-                                          + f", timeout {timeout:g} s)", "$text-muted"))
+            lines.append(mark + Content(label(f"{run.subtask_id} criterion {run.criterion + 1}: {run.statement}", 160)))
+            lines.append(
+                Content("    $ ")
+                + literal(run.command, 2000)
+                + Content.styled(
+                    f"   (exit {run.expect_exit}"
+                    + (f", output ~ {label(run.expect_output, 60)}" if run.expect_output else "")
+                    + f", timeout {timeout:g} s)",
+                    "$text-muted",
+                )
+            )
             if result is not None:
-                lines.append(Content.styled(label(f"    {result.detail} · {result.duration_s:.1f} s", 200),
-                                            "$text-muted"))
+                lines.append(
+                    Content.styled(label(f"    {result.detail} · {result.duration_s:.1f} s", 200), "$text-muted")
+                )
                 if not result.passed and result.output_tail:
                     tail = result.output_tail[-MAX_LISTED_OUTPUT:]
                     lines.append(Content("    ") + literal(tail, MAX_LISTED_OUTPUT + 10))
         for item in self.waiting:
-            lines.append(Content.styled(label(f"  {item.subtask_id} criterion {item.criterion + 1}: {item.statement}"
-                                              f" (review by {item.reviewer or 'a person'}, not run)", 200),
-                                        "$text-muted"))
+            lines.append(
+                Content.styled(
+                    label(
+                        f"  {item.subtask_id} criterion {item.criterion + 1}: {item.statement}"
+                        f" (review by {item.reviewer or 'a person'}, not run)",
+                        200,
+                    ),
+                    "$text-muted",
+                )
+            )
         if not lines:
             lines.append(Content("No command criteria to run here."))
         lines += [Content(f"  {note}") for note in self.notes]
@@ -96,8 +117,11 @@ class VerifyScreen(ModalScreen[None]):
         if self.state == "ready":
             if not count:
                 return Content("escape: close · a: this subtask / whole plan")
-            return Content.styled(f"Run these {count} command{'s' if count != 1 else ''} in {label(str(self.cwd), 80)}? "
-                                  "enter: run · a: this subtask / whole plan · escape: cancel", "bold")
+            return Content.styled(
+                f"Run these {count} command{'s' if count != 1 else ''} in {label(str(self.cwd), 80)}? "
+                "enter: run · a: this subtask / whole plan · escape: cancel",
+                "bold",
+            )
         done = len(self.results)
         passed = sum(1 for r in self.results.values() if r.passed)
         if self.state == "running":
@@ -105,8 +129,10 @@ class VerifyScreen(ModalScreen[None]):
         summary = f"{passed} passed, {done - passed} failed, {count - done} not run"
         if self.waiting:
             summary += f", {len(self.waiting)} waiting for review"
-        return Content.styled(f"{summary}. Evidence is in the plan (save to keep it). escape: close",
-                              "bold $success" if passed == count else "bold $error")
+        return Content.styled(
+            f"{summary}. Evidence is in the plan (save to keep it). escape: close",
+            "bold $success" if passed == count else "bold $error",
+        )
 
     # --- actions --------------------------------------------------------------------------
 
@@ -140,8 +166,10 @@ class VerifyScreen(ModalScreen[None]):
         try:
             self.app.record_evidence(evidence)
         except StaleRun:
-            self.notes.append(f"{evidence.run.subtask_id} criterion {evidence.run.criterion + 1} changed while "
-                              "it ran: its result was not recorded.")
+            self.notes.append(
+                f"{evidence.run.subtask_id} criterion {evidence.run.criterion + 1} changed while "
+                "it ran: its result was not recorded."
+            )
         self.results[(evidence.run.subtask_index, evidence.run.criterion)] = evidence
         self._show()
 

@@ -53,8 +53,9 @@ class Choice(Widget, can_focus=True):
 
     def render(self) -> Content:
         text = self._value if self._value is not None else BLANK
-        return Content.assemble(Content.styled("◀ ", "dim"), Content.styled(text, "" if self._value else "dim"),
-                                Content.styled(" ▶", "dim"))
+        return Content.assemble(
+            Content.styled("◀ ", "dim"), Content.styled(text, "" if self._value else "dim"), Content.styled(" ▶", "dim")
+        )
 
     def _choose(self, value: str | None) -> None:
         if value != self._value:

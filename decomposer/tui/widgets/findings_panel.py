@@ -42,8 +42,13 @@ class FindingsPanel(SettledOptionList):
         mark, style = ("✖", "$error") if finding.severity == ERROR else ("▲", "$warning")
         where = label(finding.subtask or "plan", 10)
         return Content.assemble(
-            Content.styled(mark, style), " ", Content.styled(where, "bold"), " ",
-            Content.styled(label(finding.rule, 30), "dim"), " ", label(finding.message, 300),
+            Content.styled(mark, style),
+            " ",
+            Content.styled(where, "bold"),
+            " ",
+            Content.styled(label(finding.rule, 30), "dim"),
+            " ",
+            label(finding.message, 300),
         )
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -14,8 +14,19 @@ class PlanHeader(Static):
 
     _shown: tuple | None = None
 
-    def show(self, *, title: str, path: str | None, dirty: bool, model: str, usage: str,
-             readiness: tuple[int, int] | None, errors: int, warnings: int, live: str) -> None:
+    def show(
+        self,
+        *,
+        title: str,
+        path: str | None,
+        dirty: bool,
+        model: str,
+        usage: str,
+        readiness: tuple[int, int] | None,
+        errors: int,
+        warnings: int,
+        live: str,
+    ) -> None:
         state = (title, path, dirty, model, usage, readiness, errors, warnings, live)
         if state == self._shown:
             return  # an update would cost a layout pass on every keystroke
@@ -27,7 +38,11 @@ class PlanHeader(Static):
         counts: list[Content | str] = []
         if readiness is not None:
             delegable, total = readiness
-            counts.append(Content.styled(f"delegable {delegable}/{total}", "bold $success" if total and delegable == total else "bold"))
+            counts.append(
+                Content.styled(
+                    f"delegable {delegable}/{total}", "bold $success" if total and delegable == total else "bold"
+                )
+            )
             counts.append("  ")
             counts.append(Content.styled(f"{errors} errors", "$error" if errors else "dim"))
             counts.append(" ")

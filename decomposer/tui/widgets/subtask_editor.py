@@ -11,19 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from textual.binding import Binding
-from textual.geometry import Size
-from textual.reactive import Reactive
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
-
-from decomposer.tui.widgets.choice import Choice
 
 from decomposer.plan.pointers import value_at
 from decomposer.resources import plan_schema
 from decomposer.trackers.entries import entries
 from decomposer.tui.safe import field_text, label
+from decomposer.tui.widgets.choice import Choice
+
 
 def _schema_enums() -> dict[str, list[str]]:
     """The values each choice field offers, read from the contract."""
@@ -234,14 +234,20 @@ class SubtaskEditor(VerticalScroll):
     def _input(self, tokens: tuple, placeholder: str = "", kind: str = "text") -> TextField:
         # No built-in validation: it toggles CSS classes on every value, which costs a
         # layout pass; the contract checks report problems instead.
-        field = TextField(placeholder=placeholder, compact=True, validate_on=(), select_on_focus=False,
-                          restrict=r"-?[0-9]*" if kind == "int" else None)
+        field = TextField(
+            placeholder=placeholder,
+            compact=True,
+            validate_on=(),
+            select_on_focus=False,
+            restrict=r"-?[0-9]*" if kind == "int" else None,
+        )
         field.kind = kind
         return self._register(field, tokens)
 
     def _area(self, tokens: tuple, placeholder: str = "") -> AreaField:
-        area = AreaField(soft_wrap=True, compact=True, placeholder=placeholder, classes="area",
-                         highlight_cursor_line=False)
+        area = AreaField(
+            soft_wrap=True, compact=True, placeholder=placeholder, classes="area", highlight_cursor_line=False
+        )
         return self._register(area, tokens)
 
     def _choice(self, tokens: tuple, name: str) -> ChoiceField:
@@ -278,9 +284,13 @@ class SubtaskEditor(VerticalScroll):
 
     def _build(self) -> list[Widget]:
         widgets: list[Widget] = [
-            FieldBlock([("Id", self._input(("id",), "S1")),
-                        ("Title", self._input(("title",), "Imperative, as on a ticket")),
-                        ("Goal", self._area(("goal",), "What and why"))]),
+            FieldBlock(
+                [
+                    ("Id", self._input(("id",), "S1")),
+                    ("Title", self._input(("title",), "Imperative, as on a ticket")),
+                    ("Goal", self._area(("goal",), "What and why")),
+                ]
+            ),
             Static("Input state · where it starts", classes="section"),
             FieldBlock([("Summary", self._area(("input_state", "summary"), "What exists before work begins"))]),
         ]
@@ -299,17 +309,26 @@ class SubtaskEditor(VerticalScroll):
             widgets.append(AddButton(list_tokens, add_text))
         widgets += [
             Static("Autonomy and risk", classes="section"),
-            FieldBlock([("Autonomy", self._choice(("autonomy",), "autonomy")),
-                        ("Stakes", self._choice(("risk", "stakes"), "stakes")),
-                        ("Verification", self._choice(("risk", "verification_cost"), "verification_cost")),
-                        ("Reversible", self._register(FlagField(), ("risk", "reversible")))]),
+            FieldBlock(
+                [
+                    ("Autonomy", self._choice(("autonomy",), "autonomy")),
+                    ("Stakes", self._choice(("risk", "stakes"), "stakes")),
+                    ("Verification", self._choice(("risk", "verification_cost"), "verification_cost")),
+                    ("Reversible", self._register(FlagField(), ("risk", "reversible"))),
+                ]
+            ),
             Static("Planning", classes="section"),
-            FieldBlock([("Depends on", self._input(("depends_on",), "S1, S2", "ids")),
-                        ("Estimate", self._choice(("estimate",), "estimate")),
-                        ("Labels", self._input(("labels",), "backend, migration", "list"))]),
+            FieldBlock(
+                [
+                    ("Depends on", self._input(("depends_on",), "S1, S2", "ids")),
+                    ("Estimate", self._choice(("estimate",), "estimate")),
+                    ("Labels", self._input(("labels",), "backend, migration", "list")),
+                ]
+            ),
             Static("Review", classes="section"),
-            FieldBlock([("Status", self._choice(("review", "status"), "status")),
-                        ("Notes", self._input(("review", "notes")))]),
+            FieldBlock(
+                [("Status", self._choice(("review", "status"), "status")), ("Notes", self._input(("review", "notes")))]
+            ),
         ]
         self._tool_filled = Static("", classes="dim")
         widgets.append(self._tool_filled)
@@ -383,8 +402,11 @@ class SubtaskEditor(VerticalScroll):
                     field.value = value if isinstance(value, str) else None
 
     def _show_tool_filled(self, subtask: dict) -> None:
-        extra = [f"Ticket: {label(ticket.get('system', ''), 20)} {label(ticket.get('key', ''), 40)} "
-                 f"{label(ticket.get('url', ''), 100)}" for ticket in entries(subtask.get("tracker"))]
+        extra = [
+            f"Ticket: {label(ticket.get('system', ''), 20)} {label(ticket.get('key', ''), 40)} "
+            f"{label(ticket.get('url', ''), 100)}"
+            for ticket in entries(subtask.get("tracker"))
+        ]
         evidence = subtask.get("evidence")
         if isinstance(evidence, list) and evidence:
             passed = sum(1 for e in evidence if isinstance(e, dict) and e.get("passed") is True)
@@ -475,8 +497,11 @@ class SubtaskEditor(VerticalScroll):
         tokens = getattr(focused, "tokens", None)
         position = list_position(tokens) if tokens else None
         if position is None:
-            self.app.notify("Put the cursor in a precondition, artifact, criterion or boundary first.",
-                            severity="warning", markup=False)
+            self.app.notify(
+                "Put the cursor in a precondition, artifact, criterion or boundary first.",
+                severity="warning",
+                markup=False,
+            )
             return
         self.post_message(ItemAction(position[0], position[1], action))
 
@@ -500,5 +525,3 @@ class SubtaskEditor(VerticalScroll):
                 field.focus()
                 self.scroll_to_widget(field, top=False)
                 return
-
-

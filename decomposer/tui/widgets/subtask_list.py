@@ -50,10 +50,13 @@ class SubtaskList(SettledOptionList):
         sid, title, autonomy, badge = signature
         mark, style = BADGES[badge]
         return Content.assemble(
-            Content.styled(mark, style), " ",
+            Content.styled(mark, style),
+            " ",
             "  " * depth,
-            Content.styled(label(sid if isinstance(sid, str) else "?", 12), "bold"), " ",
-            Content.styled(AUTONOMY_SHORT.get(autonomy, "????") if isinstance(autonomy, str) else "????", "dim"), " ",
+            Content.styled(label(sid if isinstance(sid, str) else "?", 12), "bold"),
+            " ",
+            Content.styled(AUTONOMY_SHORT.get(autonomy, "????") if isinstance(autonomy, str) else "????", "dim"),
+            " ",
             label(title if isinstance(title, str) else "(no title)", 120),
         )
 
@@ -66,12 +69,14 @@ class SubtaskList(SettledOptionList):
                 if old != new:
                     self.replace_option_prompt_at_index(position, self._prompt(new, self._depth(new)))
         elif order[: len(self.order)] == self.order and signatures[: len(self._shown)] == self._shown:
-            self.add_options([Option(self._prompt(s, self._depth(s))) for s in signatures[len(self._shown):]])
+            self.add_options([Option(self._prompt(s, self._depth(s))) for s in signatures[len(self._shown) :]])
         else:
             highlighted = self.selected_index
             self.set_options([Option(self._prompt(s, self._depth(s))) for s in signatures])
             if highlighted is not None and order:
-                self.highlighted = order.index(highlighted) if highlighted in order else min(highlighted, len(order) - 1)
+                self.highlighted = (
+                    order.index(highlighted) if highlighted in order else min(highlighted, len(order) - 1)
+                )
         self.order, self._shown = order, signatures
 
     @staticmethod

@@ -10,10 +10,10 @@ import copy
 
 import pytest
 
-from helpers.plans import assert_clean, findings_for, the_finding, clean_plan
-from decomposer.check.semantic import MAX_AUTONOMY
 from decomposer.check.findings import ERROR, WARNING
+from decomposer.check.semantic import MAX_AUTONOMY
 from decomposer.check.validate import validate_plan
+from helpers.plans import assert_clean, clean_plan, findings_for, the_finding
 
 AUTONOMIES = ("propose", "gated", "autonomous")
 RANK = {name: rank for rank, name in enumerate(AUTONOMIES)}
@@ -58,6 +58,7 @@ def test_fixture_is_clean(plan):
 
 # --- duplicate-id ----------------------------------------------------------------------
 
+
 def test_duplicate_id_flags_both_occurrences(plan):
     plan["subtasks"][1]["id"] = "S1"
     found = findings_for(plan, "duplicate-id")
@@ -91,6 +92,7 @@ def test_unique_ids_are_quiet():
 
 # --- unknown-dependency ----------------------------------------------------------------
 
+
 def test_unknown_dependency_points_at_the_entry(plan):
     plan["subtasks"][1]["depends_on"] = ["S1", "S9"]
     finding = the_finding(plan, "unknown-dependency")
@@ -116,6 +118,7 @@ def test_known_dependencies_are_quiet():
 
 
 # --- dependency-cycle ------------------------------------------------------------------
+
 
 def test_two_cycle_flags_both_members(plan):
     plan["subtasks"][0]["depends_on"] = ["S2"]  # S2 already depends on S1
@@ -145,8 +148,10 @@ def test_self_dependency_is_a_cycle(plan):
 
 def test_two_separate_cycles_are_named_separately():
     plan = plan_of(
-        make_subtask("S1", ["S2"]), make_subtask("S2", ["S1"]),
-        make_subtask("S3", ["S4"]), make_subtask("S4", ["S3"]),
+        make_subtask("S1", ["S2"]),
+        make_subtask("S2", ["S1"]),
+        make_subtask("S3", ["S4"]),
+        make_subtask("S4", ["S3"]),
     )
     found = findings_for(plan, "dependency-cycle")
     assert [(f.subtask, f.message) for f in found] == [
@@ -164,7 +169,10 @@ def test_subtask_that_only_depends_on_a_cycle_is_not_in_it():
 
 def test_diamond_without_cycle_is_quiet():
     plan = plan_of(
-        make_subtask("S1"), make_subtask("S2", ["S1"]), make_subtask("S3", ["S1"]), make_subtask("S4", ["S2", "S3"]),
+        make_subtask("S1"),
+        make_subtask("S2", ["S1"]),
+        make_subtask("S3", ["S1"]),
+        make_subtask("S4", ["S2", "S3"]),
     )
     assert_clean(plan)
 
@@ -212,6 +220,7 @@ def test_cycle_message_is_bounded():
 
 # --- autonomy-exceeds-risk -------------------------------------------------------------
 
+
 def test_autonomy_map_is_the_documented_one():
     assert MAX_AUTONOMY == {
         ("low", "cheap"): "autonomous",
@@ -222,13 +231,14 @@ def test_autonomy_map_is_the_documented_one():
 
 
 MAP_CASES = [
-    (stakes, cost, autonomy)
-    for stakes in ("low", "high")
-    for cost in ("cheap", "expensive")
-    for autonomy in AUTONOMIES
+    (stakes, cost, autonomy) for stakes in ("low", "high") for cost in ("cheap", "expensive") for autonomy in AUTONOMIES
 ]
-ALLOWED = {("low", "cheap"): "autonomous", ("low", "expensive"): "gated",
-           ("high", "cheap"): "gated", ("high", "expensive"): "propose"}
+ALLOWED = {
+    ("low", "cheap"): "autonomous",
+    ("low", "expensive"): "gated",
+    ("high", "cheap"): "gated",
+    ("high", "expensive"): "propose",
+}
 
 
 @pytest.mark.parametrize("stakes, cost, autonomy", MAP_CASES)
@@ -241,8 +251,7 @@ def test_autonomy_against_stakes_and_verification_cost(plan, stakes, cost, auton
         finding = the_finding(plan, "autonomy-exceeds-risk")
         assert (finding.severity, finding.subtask, finding.path) == (ERROR, "S1", "/subtasks/0/autonomy")
         assert finding.message == (
-            f'autonomy "{autonomy}" is more than stakes {stakes} with {cost} verification allows '
-            f'(at most "{allowed}")'
+            f'autonomy "{autonomy}" is more than stakes {stakes} with {cost} verification allows (at most "{allowed}")'
         )
         assert f'"{allowed}"' in finding.hint
     else:
@@ -275,8 +284,11 @@ def test_gated_without_command_criterion_is_not_an_autonomy_error(plan):
 
 # --- irreversible-without-gate ---------------------------------------------------------
 
-ASK = {"trigger": "When the CSV header names are not in the spec", "action": "ask",
-       "question": "Which header names should the CSV use?"}
+ASK = {
+    "trigger": "When the CSV header names are not in the spec",
+    "action": "ask",
+    "question": "Which header names should the CSV use?",
+}
 
 
 def test_irreversible_with_only_ask_boundaries_fires(plan):
@@ -310,6 +322,7 @@ def test_irreversible_flag_only_on_the_irreversible_subtask(plan):
 
 # --- not-machine-verifiable ------------------------------------------------------------
 
+
 def test_only_review_criteria_is_not_machine_verifiable(plan):
     plan["subtasks"][1]["acceptance"] = [copy.deepcopy(REVIEW_CRITERION), copy.deepcopy(REVIEW_CRITERION)]
     finding = the_finding(plan, "not-machine-verifiable")
@@ -319,12 +332,15 @@ def test_only_review_criteria_is_not_machine_verifiable(plan):
 
 def test_one_command_criterion_among_reviews_is_quiet(plan):
     plan["subtasks"][1]["acceptance"] = [
-        copy.deepcopy(REVIEW_CRITERION), command_criterion(1), copy.deepcopy(REVIEW_CRITERION),
+        copy.deepcopy(REVIEW_CRITERION),
+        command_criterion(1),
+        copy.deepcopy(REVIEW_CRITERION),
     ]
     assert_clean(plan)
 
 
 # --- oversized-subtask -----------------------------------------------------------------
+
 
 def test_estimate_xl_is_oversized(plan):
     plan["subtasks"][0]["estimate"] = "XL"
@@ -344,7 +360,8 @@ def test_xl_with_seven_criteria_gives_two_findings(plan):
     plan["subtasks"][1]["estimate"] = "XL"
     plan["subtasks"][1]["acceptance"] = [command_criterion(k) for k in range(7)]
     assert [f.path for f in findings_for(plan, "oversized-subtask")] == [
-        "/subtasks/1/acceptance", "/subtasks/1/estimate",
+        "/subtasks/1/acceptance",
+        "/subtasks/1/estimate",
     ]
 
 
@@ -355,6 +372,7 @@ def test_six_criteria_and_estimate_l_are_quiet(plan):
 
 
 # --- expect_output must be a regular expression ----------------------------------------
+
 
 @pytest.mark.parametrize("i", [0, 1])
 def test_invalid_expect_output_is_a_schema_error(plan, i):
@@ -375,6 +393,7 @@ def test_valid_expect_output_is_quiet(plan, pattern):
 
 
 # --- readiness -------------------------------------------------------------------------
+
 
 def readiness(plan):
     r = validate_plan(plan).readiness

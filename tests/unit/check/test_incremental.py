@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers.plans import EXAMPLES, clean_plan, load_json
 from decomposer.check import schema
-from decomposer.editing.document import EditError, PlanDocument, new_subtask
 from decomposer.check.incremental import IncrementalValidator
 from decomposer.check.validate import validate_plan
+from decomposer.editing.document import EditError, PlanDocument, new_subtask
+from helpers.plans import EXAMPLES, clean_plan, load_json
 
 START_PLANS = [clean_plan()] + [load_json(path) for path in sorted(EXAMPLES.glob("*.json"))]
 
@@ -43,32 +43,104 @@ def assert_same(validator: IncrementalValidator, plan, duplicate_keys=()) -> Non
 
 # --- values an editor (or a broken file) can put in a plan ------------------------------------
 
-TEXTS = st.sampled_from([
-    "Write the CSV serializer", "", "ok", "x" * 130, "TODO: decide", "The page is fast and user friendly",
-    "If needed", "When about to deploy to production", "`grep -c TODO src` prints 0", "Lorem ipsum ...",
-    "line one\nline two", "\x1b[31mred\x1b[0m", "S1 is merged", "???",
-])
+TEXTS = st.sampled_from(
+    [
+        "Write the CSV serializer",
+        "",
+        "ok",
+        "x" * 130,
+        "TODO: decide",
+        "The page is fast and user friendly",
+        "If needed",
+        "When about to deploy to production",
+        "`grep -c TODO src` prints 0",
+        "Lorem ipsum ...",
+        "line one\nline two",
+        "\x1b[31mred\x1b[0m",
+        "S1 is merged",
+        "???",
+    ]
+)
 IDS = st.sampled_from(["S1", "S2", "S3", "S1.1", "S99", "s1", "bad id", "", "S2.x"])
 BROKEN = st.sampled_from([None, 5, -1, 1.5, True, [], {}, ["S1"], {"a": 1}, "(", "[unclosed"])
-ENUMS = st.sampled_from(["propose", "gated", "autonomous", "low", "high", "cheap", "expensive", "ask", "confirm",
-                         "stop", "command", "review", "comand", "XS", "M", "XL", "pending", "approved"])
-VALUES = st.one_of(TEXTS, IDS, BROKEN, ENUMS, st.booleans(), st.integers(-2, 300),
-                   st.lists(st.one_of(IDS, TEXTS), max_size=3))
+ENUMS = st.sampled_from(
+    [
+        "propose",
+        "gated",
+        "autonomous",
+        "low",
+        "high",
+        "cheap",
+        "expensive",
+        "ask",
+        "confirm",
+        "stop",
+        "command",
+        "review",
+        "comand",
+        "XS",
+        "M",
+        "XL",
+        "pending",
+        "approved",
+    ]
+)
+VALUES = st.one_of(
+    TEXTS, IDS, BROKEN, ENUMS, st.booleans(), st.integers(-2, 300), st.lists(st.one_of(IDS, TEXTS), max_size=3)
+)
 
 SUBTASK_FIELDS = [
-    ("id",), ("title",), ("goal",), ("autonomy",), ("estimate",), ("labels",), ("depends_on",), ("bogus",),
-    ("risk", "stakes"), ("risk", "verification_cost"), ("risk", "reversible"), ("risk",),
-    ("input_state", "summary"), ("input_state", "preconditions", 0), ("input_state", "artifacts"),
-    ("acceptance", 0, "statement"), ("acceptance", 0, "verify", "method"), ("acceptance", 0, "verify", "command"),
-    ("acceptance", 0, "verify", "expect_output"), ("acceptance", 0, "verify", "expect_exit"),
-    ("acceptance", 0, "verify", "reviewer"), ("acceptance", 1), ("pause_boundaries", 0, "trigger"),
-    ("pause_boundaries", 0, "action"), ("pause_boundaries", 0, "question"), ("review", "status"),
-    ("tracker",), ("evidence",),
+    ("id",),
+    ("title",),
+    ("goal",),
+    ("autonomy",),
+    ("estimate",),
+    ("labels",),
+    ("depends_on",),
+    ("bogus",),
+    ("risk", "stakes"),
+    ("risk", "verification_cost"),
+    ("risk", "reversible"),
+    ("risk",),
+    ("input_state", "summary"),
+    ("input_state", "preconditions", 0),
+    ("input_state", "artifacts"),
+    ("acceptance", 0, "statement"),
+    ("acceptance", 0, "verify", "method"),
+    ("acceptance", 0, "verify", "command"),
+    ("acceptance", 0, "verify", "expect_output"),
+    ("acceptance", 0, "verify", "expect_exit"),
+    ("acceptance", 0, "verify", "reviewer"),
+    ("acceptance", 1),
+    ("pause_boundaries", 0, "trigger"),
+    ("pause_boundaries", 0, "action"),
+    ("pause_boundaries", 0, "question"),
+    ("review", "status"),
+    ("tracker",),
+    ("evidence",),
 ]
-OPTIONAL_FIELDS = [("estimate",), ("labels",), ("depends_on",), ("goal",), ("risk",), ("review",), ("id",),
-                   ("input_state", "artifacts"), ("acceptance", 0, "verify", "command")]
-PLAN_FIELDS = [("title",), ("task",), ("id",), ("version",), ("context",), ("created_at",), ("source",),
-               ("bogus",), ("subtasks",)]
+OPTIONAL_FIELDS = [
+    ("estimate",),
+    ("labels",),
+    ("depends_on",),
+    ("goal",),
+    ("risk",),
+    ("review",),
+    ("id",),
+    ("input_state", "artifacts"),
+    ("acceptance", 0, "verify", "command"),
+]
+PLAN_FIELDS = [
+    ("title",),
+    ("task",),
+    ("id",),
+    ("version",),
+    ("context",),
+    ("created_at",),
+    ("source",),
+    ("bogus",),
+    ("subtasks",),
+]
 LISTS = [("acceptance",), ("pause_boundaries",), ("input_state", "preconditions"), ("depends_on",), ("labels",)]
 
 
@@ -94,8 +166,9 @@ def random_edit(data, doc: PlanDocument) -> str:
             doc.set_field(("subtasks", index, *field), None, delete=True)
         elif op == "depends_on":  # real ids, so cycles and self-dependencies happen often
             ids = _ids(doc.plan) + ["S404"]
-            doc.set_field(("subtasks", index, "depends_on"),
-                          data.draw(st.lists(st.sampled_from(ids), max_size=3), label="deps"))
+            doc.set_field(
+                ("subtasks", index, "depends_on"), data.draw(st.lists(st.sampled_from(ids), max_size=3), label="deps")
+            )
         elif op == "plan_field":
             field = data.draw(st.sampled_from(PLAN_FIELDS), label="field")
             if data.draw(st.booleans(), label="delete plan field"):
@@ -125,8 +198,9 @@ def random_edit(data, doc: PlanDocument) -> str:
             doc.move_subtask(index, data.draw(st.integers(-3, 3), label="delta"))
         elif op == "replace":
             parts = data.draw(st.integers(0, 2), label="parts")
-            doc.replace_subtasks(index, 1, [dict(new_subtask(f"S{index + 1}.{n + 1}"), title=f"Part {n}")
-                                            for n in range(parts)])
+            doc.replace_subtasks(
+                index, 1, [dict(new_subtask(f"S{index + 1}.{n + 1}"), title=f"Part {n}") for n in range(parts)]
+            )
         elif op == "junk":
             doc.set_field(("subtasks", index), data.draw(BROKEN, label="junk"))
     except EditError:
@@ -147,6 +221,7 @@ def test_incremental_matches_full_validation_after_every_edit(data):
 
 
 # --- what is re-checked ---------------------------------------------------------------------
+
 
 def big_plan(count: int = 30) -> dict:
     plan = clean_plan()
@@ -218,8 +293,14 @@ def test_duplicate_keys_are_reported_the_same_way():
 def test_same_findings_for_broken_subtasks_at_any_position():
     # Schema messages are worded per subtask alone; the pointers carry the position.
     plan = clean_plan()
-    plan["subtasks"][1] = {"id": "S2", "title": "x", "acceptance": [{"verify": {"method": "command"}}],
-                           "risk": {"stakes": "medium"}, "depends_on": ["S2", "S2"], "extra": 1}
+    plan["subtasks"][1] = {
+        "id": "S2",
+        "title": "x",
+        "acceptance": [{"verify": {"method": "command"}}],
+        "risk": {"stakes": "medium"},
+        "depends_on": ["S2", "S2"],
+        "extra": 1,
+    }
     plan["subtasks"].append("not a subtask")
     validator = IncrementalValidator()
     assert_same(validator, plan)

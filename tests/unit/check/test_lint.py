@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from helpers.plans import assert_clean, findings_for, the_finding, clean_plan
 from decomposer.check.findings import WARNING
 from decomposer.check.lint import SMELLS_FILE, lexicon
-from decomposer.resources import data_path
 from decomposer.check.validate import validate_plan
+from decomposer.resources import data_path
+from helpers.plans import assert_clean, clean_plan, findings_for, the_finding
 
 SMELLS = json.loads(data_path(SMELLS_FILE).read_text(encoding="utf-8"))
 
@@ -66,6 +66,7 @@ def vague_in(text, place=STATEMENT):
 
 # --- vague-language --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", list(VAGUE_PLACES))
 def test_vague_language_in_each_linted_field(plan, name):
     setter, path, where = VAGUE_PLACES[name]
@@ -82,20 +83,23 @@ def test_vague_language_in_a_later_precondition_and_subtask(plan):
     assert finding.message.startswith("vague wording in precondition 2 (")
 
 
-@pytest.mark.parametrize("category, label, word", [
-    ("subjective", "subjective language", "user-friendly"),
-    ("subjective", "subjective language", "robust"),
-    ("ambiguous", "ambiguous adverb or adjective", "fast"),
-    ("ambiguous", "ambiguous adverb or adjective", "sufficient"),
-    ("quantifier", "vague quantifier", "several"),
-    ("quantifier", "vague quantifier", "a few"),
-    ("open-ended", "open-ended term", "etc"),
-    ("open-ended", "open-ended term", "and so on"),
-    ("superlative", "superlative without a number", "fastest"),
-    ("superlative", "superlative without a number", "optimal"),
-    ("comparative", "comparative without a baseline", "faster"),
-    ("comparative", "comparative without a baseline", "improved"),
-])
+@pytest.mark.parametrize(
+    "category, label, word",
+    [
+        ("subjective", "subjective language", "user-friendly"),
+        ("subjective", "subjective language", "robust"),
+        ("ambiguous", "ambiguous adverb or adjective", "fast"),
+        ("ambiguous", "ambiguous adverb or adjective", "sufficient"),
+        ("quantifier", "vague quantifier", "several"),
+        ("quantifier", "vague quantifier", "a few"),
+        ("open-ended", "open-ended term", "etc"),
+        ("open-ended", "open-ended term", "and so on"),
+        ("superlative", "superlative without a number", "fastest"),
+        ("superlative", "superlative without a number", "optimal"),
+        ("comparative", "comparative without a baseline", "faster"),
+        ("comparative", "comparative without a baseline", "improved"),
+    ],
+)
 def test_each_category_fires(category, label, word):
     assert word in SMELLS["categories"][category]["terms"]
     assert SMELLS["categories"][category]["label"] == label
@@ -118,38 +122,47 @@ def test_two_words_of_one_label_share_it():
     assert finding.message == 'vague wording in criterion 1 (ambiguous adverb or adjective: "fast", "reliable")'
 
 
-@pytest.mark.parametrize("text", [
-    "p95 faster than 400 ms",
-    "GET /orders returns 200 with at most 50 items",
-    "at least one row is written",
-    "the fastest of 3 runs takes under 2 s",
-    "cold start is 10x faster than v1.4",
-    "the import uses less memory than 512 MB",
-    "two or more files are written",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "p95 faster than 400 ms",
+        "GET /orders returns 200 with at most 50 items",
+        "at least one row is written",
+        "the fastest of 3 runs takes under 2 s",
+        "cold start is 10x faster than v1.4",
+        "the import uses less memory than 512 MB",
+        "two or more files are written",
+    ],
+)
 def test_numbers_and_bounds_are_quiet(text):
     assert vague_in(text) == []
 
 
-@pytest.mark.parametrize("text, word", [
-    ("the export is faster than before", "faster"),
-    ("the page loads with the lowest latency", "lowest"),
-    ("the search returns more results", "more"),
-])
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("the export is faster than before", "faster"),
+        ("the page loads with the lowest latency", "lowest"),
+        ("the search returns more results", "more"),
+    ],
+)
 def test_comparatives_and_superlatives_without_a_number_fire(text, word):
     [finding] = vague_in(text)
     assert f'"{word}"' in finding.message
 
 
-@pytest.mark.parametrize("text", [
-    "`make fast` exits 0",
-    "```\nmake fast\n```",
-    'the log contains "fast path enabled"',
-    "the log contains 'fast path enabled'",
-    "the log contains “fast path enabled”",
-    "the log contains ‘fast path enabled’",
-    "the flag «fast» is set",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`make fast` exits 0",
+        "```\nmake fast\n```",
+        'the log contains "fast path enabled"',
+        "the log contains 'fast path enabled'",
+        "the log contains “fast path enabled”",
+        "the log contains ‘fast path enabled’",
+        "the flag «fast» is set",
+    ],
+)
 def test_literal_text_is_quiet(text):
     assert vague_in(text) == []
 
@@ -160,46 +173,56 @@ def test_apostrophes_do_not_hide_words():
     assert '"fast"' in finding.message
 
 
-@pytest.mark.parametrize("text", ["The export finishes ｑｕｉｃｋｌｙ", "The export finishes QUICKLY",
-                                  "The export finishes Quickly."])
+@pytest.mark.parametrize(
+    "text", ["The export finishes ｑｕｉｃｋｌｙ", "The export finishes QUICKLY", "The export finishes Quickly."]
+)
 def test_normalised_and_case_folded_words_are_caught(text):
     [finding] = vague_in(text)
     assert '"quickly"' in finding.message
 
 
-@pytest.mark.parametrize("text", [
-    "the service runs under fastapi",
-    "breakfast orders are exported",
-    "/etc/hosts maps api.local to 127.0.0.1",
-    "fast.py defines the exporter",
-    "someone with the admin role can download it",
-    "handsome output",
-    "the fast-forward merge to main succeeds",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the service runs under fastapi",
+        "breakfast orders are exported",
+        "/etc/hosts maps api.local to 127.0.0.1",
+        "fast.py defines the exporter",
+        "someone with the admin role can download it",
+        "handsome output",
+        "the fast-forward merge to main succeeds",
+    ],
+)
 def test_whole_words_only(text):
     assert vague_in(text) == []
 
 
-@pytest.mark.parametrize("text, word", [
-    ("some rows are exported", "some"),
-    ("Some rows are exported", "some"),
-    ("it is fast.", "fast"),
-    ("(fast) export", "fast"),
-    ("see /etc or etc.", "etc"),
-])
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("some rows are exported", "some"),
+        ("Some rows are exported", "some"),
+        ("it is fast.", "fast"),
+        ("(fast) export", "fast"),
+        ("see /etc or etc.", "etc"),
+    ],
+)
 def test_the_words_themselves_still_match(text, word):
     [finding] = vague_in(text)
     assert f'"{word}"' in finding.message
 
 
-@pytest.mark.parametrize("text", [
-    "the working tree is clean",
-    "git status is clean after the run",
-    "a clean checkout of main builds",
-    "the output is well-formed JSON",
-    "the export is as well as the import covered by tests",
-    "the most recent report is exported",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the working tree is clean",
+        "git status is clean after the run",
+        "a clean checkout of main builds",
+        "the output is well-formed JSON",
+        "the export is as well as the import covered by tests",
+        "the most recent report is exported",
+    ],
+)
 def test_allow_list_phrases_are_quiet(text):
     assert vague_in(text) == []
 
@@ -228,20 +251,27 @@ def test_other_free_text_is_not_linted_for_vagueness(plan):
 
 # --- loophole-trigger ------------------------------------------------------------------
 
-@pytest.mark.parametrize("trigger, term", [
-    ("If needed", "if needed"),
-    ("when unsure", "when unsure"),
-    ("As appropriate", "as appropriate"),
-    ("If in doubt", "if in doubt"),
-    ("When in doubt, stop", "when in doubt"),
-    ("If something goes wrong", "if something goes wrong"),
-    ("Stop where possible", "where possible"),
-])
+
+@pytest.mark.parametrize(
+    "trigger, term",
+    [
+        ("If needed", "if needed"),
+        ("when unsure", "when unsure"),
+        ("As appropriate", "as appropriate"),
+        ("If in doubt", "if in doubt"),
+        ("When in doubt, stop", "when in doubt"),
+        ("If something goes wrong", "if something goes wrong"),
+        ("Stop where possible", "where possible"),
+    ],
+)
 def test_loophole_triggers_fire(plan, trigger, term):
     _set_trigger(plan, trigger)
     finding = the_finding(plan, "loophole-trigger")
     assert (finding.severity, finding.subtask, finding.path) == (
-        WARNING, "S1", "/subtasks/0/pause_boundaries/0/trigger")
+        WARNING,
+        "S1",
+        "/subtasks/0/pause_boundaries/0/trigger",
+    )
     assert finding.message == f'trigger is a loophole ("{term}"): it gives the agent no rule to follow'
 
 
@@ -251,13 +281,16 @@ def test_loophole_in_a_later_boundary_points_at_it(plan):
     assert (finding.subtask, finding.path) == ("S2", "/subtasks/1/pause_boundaries/1/trigger")
 
 
-@pytest.mark.parametrize("trigger", [
-    "When about to run git push",
-    "When about to run a command that writes to a remote (git push, gh issue create)",
-    "If the diff touches files outside src/",
-    "If `pytest -q` fails twice in a row",
-    "When a migration would drop a column",
-])
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        "When about to run git push",
+        "When about to run a command that writes to a remote (git push, gh issue create)",
+        "If the diff touches files outside src/",
+        "If `pytest -q` fails twice in a row",
+        "When a migration would drop a column",
+    ],
+)
 def test_concrete_ears_triggers_are_quiet(plan, trigger):
     _set_trigger(plan, trigger)
     assert_clean(plan)
@@ -276,7 +309,8 @@ def test_loophole_and_vague_word_in_one_trigger_give_one_finding_each(plan):
     by_rule = {f.rule: f for f in found}
     assert '"if needed"' in by_rule["loophole-trigger"].message
     assert by_rule["vague-language"].message == (
-        'vague wording in the trigger of pause boundary 1 (subjective language: "good")')
+        'vague wording in the trigger of pause boundary 1 (subjective language: "good")'
+    )
     assert "needed" not in by_rule["vague-language"].message
 
 
@@ -289,20 +323,29 @@ def test_loophole_wording_outside_a_trigger_is_vague_language(plan):
 
 # --- placeholder -----------------------------------------------------------------------
 
-PLACEHOLDER_PLACES = {"goal": GOAL, "title": TITLE, "statement": STATEMENT, "trigger": TRIGGER,
-                      "precondition": PRECONDITION, "summary": SUMMARY}
+PLACEHOLDER_PLACES = {
+    "goal": GOAL,
+    "title": TITLE,
+    "statement": STATEMENT,
+    "trigger": TRIGGER,
+    "precondition": PRECONDITION,
+    "summary": SUMMARY,
+}
 
 
 @pytest.mark.parametrize("name", list(PLACEHOLDER_PLACES))
-@pytest.mark.parametrize("text, mark", [
-    ("Write the TODO section", "TODO"),
-    ("FIXME: name the columns", "FIXME"),
-    ("Columns: TBD", "TBD"),
-    ("columns tbd", "tbd"),
-    ("lorem ipsum dolor", "lorem ipsum"),
-    ("Columns are ???", "???"),
-    ("Columns are ... for now", "..."),
-])
+@pytest.mark.parametrize(
+    "text, mark",
+    [
+        ("Write the TODO section", "TODO"),
+        ("FIXME: name the columns", "FIXME"),
+        ("Columns: TBD", "TBD"),
+        ("columns tbd", "tbd"),
+        ("lorem ipsum dolor", "lorem ipsum"),
+        ("Columns are ???", "???"),
+        ("Columns are ... for now", "..."),
+    ],
+)
 def test_placeholders_fire(plan, name, text, mark):
     setter, path, where = PLACEHOLDER_PLACES[name]
     setter(plan, text)
@@ -343,17 +386,20 @@ def test_placeholder_and_vague_word_are_separate_findings(plan):
     assert sorted(f.rule for f in validate_plan(plan).findings) == ["placeholder", "vague-language"]
 
 
-@pytest.mark.parametrize("text", [
-    "Build the todo app export",
-    "Todo items are exported",
-    "`grep -c TODO src` prints 0",
-    "the file TODO.md lists 0 items",
-    "Columns 1...10 are exported",
-    "`git diff main...feature` is empty",
-    "the diff main...feature touches only reports/",
-    "Is the export done?",
-    "XXXL sizes are exported",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Build the todo app export",
+        "Todo items are exported",
+        "`grep -c TODO src` prints 0",
+        "the file TODO.md lists 0 items",
+        "Columns 1...10 are exported",
+        "`git diff main...feature` is empty",
+        "the diff main...feature touches only reports/",
+        "Is the export done?",
+        "XXXL sizes are exported",
+    ],
+)
 def test_placeholder_lookalikes_are_quiet(plan, text):
     _set_statement(plan, text)
     assert findings_for(plan, "placeholder") == []
@@ -370,11 +416,15 @@ def test_task_and_command_are_never_linted(plan):
 
 # --- regressions: false negatives and positives found in review ---------------------------
 
-@pytest.mark.parametrize("text, word", [
-    ("Responses are fast...", "fast"),
-    ("Supports CSV, JSON, etc...", "etc"),
-    ("Responses are fast…", "fast"),
-])
+
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("Responses are fast...", "fast"),
+        ("Supports CSV, JSON, etc...", "etc"),
+        ("Responses are fast…", "fast"),
+    ],
+)
 def test_word_before_an_ellipsis_is_vague(text, word):
     found = vague_in(text)
     assert found and f'"{word}"' in found[0].message
@@ -385,12 +435,15 @@ def test_an_id_is_not_a_number(text):
     assert vague_in(text) != []
 
 
-@pytest.mark.parametrize("text", [
-    "p95 under 400 ms, faster than before",
-    "replies in under one second, faster than the old endpoint",
-    "the build is 2x faster",
-    "at most one retry, fewer than the current three",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "p95 under 400 ms, faster than before",
+        "replies in under one second, faster than the old endpoint",
+        "the build is 2x faster",
+        "at most one retry, fewer than the current three",
+    ],
+)
 def test_a_real_number_still_licenses_a_comparative(text):
     assert vague_in(text) == []
 
@@ -424,6 +477,7 @@ def test_kind_of_as_a_noun_phrase_is_precise():
 
 
 # --- the word-list data file -------------------------------------------------------------
+
 
 def test_every_category_names_known_sources():
     known = set(SMELLS["sources"])
@@ -472,13 +526,16 @@ def test_every_placeholder_word_is_found_on_its_own(word):
     assert lexicon().placeholders(word) == [word]
 
 
-@pytest.mark.parametrize("task, flagged", [
-    ("TBD: the broad task, as the engineer would state it", True),  # what an import writes
-    ("  to be determined", True),
-    ("TODO", True),
-    ("Remove the TODO comments from src/", False),  # the engineer's words, about placeholders
-    ("Fix the ... in the export", False),
-])
+@pytest.mark.parametrize(
+    "task, flagged",
+    [
+        ("TBD: the broad task, as the engineer would state it", True),  # what an import writes
+        ("  to be determined", True),
+        ("TODO", True),
+        ("Remove the TODO comments from src/", False),  # the engineer's words, about placeholders
+        ("Fix the ... in the export", False),
+    ],
+)
 def test_a_task_that_opens_with_a_placeholder_is_flagged(task, flagged):
     from decomposer.check.lint import lint_plan
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from helpers.plans import clean_plan
-from decomposer.resources import plan_schema
 from decomposer.check.schema import schema_findings
+from decomposer.resources import plan_schema
+from helpers.plans import clean_plan
 
 SCHEMA = plan_schema()
 
@@ -35,9 +35,23 @@ def test_fixed_field_names():
     subtask = SCHEMA["$defs"]["subtask"]
     assert set(SCHEMA["required"]) == {"version", "id", "title", "task", "subtasks"}
     assert set(subtask["required"]) == {
-        "id", "title", "goal", "input_state", "acceptance", "pause_boundaries", "autonomy", "risk"}
+        "id",
+        "title",
+        "goal",
+        "input_state",
+        "acceptance",
+        "pause_boundaries",
+        "autonomy",
+        "risk",
+    }
     assert set(subtask["properties"]) == set(subtask["required"]) | {
-        "depends_on", "estimate", "labels", "review", "tracker", "evidence"}
+        "depends_on",
+        "estimate",
+        "labels",
+        "review",
+        "tracker",
+        "evidence",
+    }
     assert SCHEMA["$defs"]["verify"]["then"] == {"required": ["command"]}
 
 
@@ -73,8 +87,11 @@ def test_unknown_field_suggests_the_close_name():
     plan = clean_plan()
     plan["subtasks"][0]["pause_boundary"] = []
     path, message, hint, _ = only(plan)
-    assert (path, message, hint) == ("/subtasks/0/pause_boundary", 'unknown field "pause_boundary"',
-                                      'did you mean "pause_boundaries"?')
+    assert (path, message, hint) == (
+        "/subtasks/0/pause_boundary",
+        'unknown field "pause_boundary"',
+        'did you mean "pause_boundaries"?',
+    )
 
 
 def test_unknown_field_without_close_name_lists_the_allowed_ones():
@@ -103,20 +120,53 @@ def test_enum_suggests_the_close_value():
         (lambda p: p["subtasks"][0].update(title="Do"), "/subtasks/0/title", "is too short: 2 characters, at least 3"),
         (lambda p: p.update(subtasks=[]), "/subtasks", "needs at least 1 item, has none"),
         (lambda p: p["subtasks"][0].update(id="s1"), "/subtasks/0/id", '"s1" is not in the expected form'),
-        (lambda p: p["subtasks"][0]["risk"].update(reversible="no"), "/subtasks/0/risk/reversible",
-         'expected true or false, got a string ("no")'),
-        (lambda p: p["subtasks"][0].update(acceptance={}), "/subtasks/0/acceptance", "expected an array, got an object"),
-        (lambda p: p["subtasks"][1].update(depends_on=["S1", "S1"]), "/subtasks/1/depends_on",
-         'lists "S1" more than once'),
-        (lambda p: p["subtasks"][0]["acceptance"][0]["verify"].update(expect_exit=256),
-         "/subtasks/0/acceptance/0/verify/expect_exit", "must be at most 255, got 256"),
-        (lambda p: p["subtasks"][0]["acceptance"][0]["verify"].update(timeout_s=0),
-         "/subtasks/0/acceptance/0/verify/timeout_s", "must be at least 1, got 0"),
-        (lambda p: p.update(created_at="2026-11-22 10:00"), "/created_at", '"2026-11-22 10:00" is not in the expected form'),
-        (lambda p: p.update(id="a" * 65), "/id", '"' + "a" * 58 + '… is not in the expected form'),
+        (
+            lambda p: p["subtasks"][0]["risk"].update(reversible="no"),
+            "/subtasks/0/risk/reversible",
+            'expected true or false, got a string ("no")',
+        ),
+        (
+            lambda p: p["subtasks"][0].update(acceptance={}),
+            "/subtasks/0/acceptance",
+            "expected an array, got an object",
+        ),
+        (
+            lambda p: p["subtasks"][1].update(depends_on=["S1", "S1"]),
+            "/subtasks/1/depends_on",
+            'lists "S1" more than once',
+        ),
+        (
+            lambda p: p["subtasks"][0]["acceptance"][0]["verify"].update(expect_exit=256),
+            "/subtasks/0/acceptance/0/verify/expect_exit",
+            "must be at most 255, got 256",
+        ),
+        (
+            lambda p: p["subtasks"][0]["acceptance"][0]["verify"].update(timeout_s=0),
+            "/subtasks/0/acceptance/0/verify/timeout_s",
+            "must be at least 1, got 0",
+        ),
+        (
+            lambda p: p.update(created_at="2026-11-22 10:00"),
+            "/created_at",
+            '"2026-11-22 10:00" is not in the expected form',
+        ),
+        (lambda p: p.update(id="a" * 65), "/id", '"' + "a" * 58 + "… is not in the expected form"),
     ],
-    ids=["const", "empty", "too-long", "too-short", "min-items", "pattern", "boolean", "array",
-         "unique", "maximum", "minimum", "datetime", "long-value-shortened"],
+    ids=[
+        "const",
+        "empty",
+        "too-long",
+        "too-short",
+        "min-items",
+        "pattern",
+        "boolean",
+        "array",
+        "unique",
+        "maximum",
+        "minimum",
+        "datetime",
+        "long-value-shortened",
+    ],
 )
 def test_plain_words_per_error_kind(mutate, path, message):
     plan = clean_plan()

@@ -22,9 +22,9 @@ from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from helpers.plans import EXAMPLES, clean_plan, load_json
-from decomposer.resources import plan_schema
 from decomposer.check.schema import _fast_validator, is_valid, reference_is_valid, schema_findings
+from decomposer.resources import plan_schema
+from helpers.plans import EXAMPLES, clean_plan, load_json
 from helpers.schema_cases import ACCEPTED, REJECTED, at, drop, put, valid_plan
 
 PROPERTY = settings(max_examples=250, deadline=None, derandomize=True, database=None)
@@ -153,18 +153,25 @@ def test_edge_cases(mutate):
     assert_agree(document)
 
 
-@pytest.mark.parametrize("document", [[], [valid_plan()], "plan", 1, 1.0, None, True],
-                         ids=["empty-array", "array-of-plan", "string", "int", "float", "null", "bool"])
+@pytest.mark.parametrize(
+    "document",
+    [[], [valid_plan()], "plan", 1, 1.0, None, True],
+    ids=["empty-array", "array-of-plan", "string", "int", "float", "null", "bool"],
+)
 def test_documents_that_are_not_objects(document):
     assert assert_agree(document) is False
 
 
-@pytest.mark.parametrize("mutate", [
-    put("subtasks", 0, "id", "S1\ud800"),
-    put("subtasks", 0, "risk", "stakes", "low\ud800"),
-    put("subtasks", 0, "x-\udfff", 1),
-    put("subtasks", 1, "depends_on", ["S1", nest(300)]),
-], ids=["pattern", "enum", "unknown-key", "unique-items-300-deep"])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        put("subtasks", 0, "id", "S1\ud800"),
+        put("subtasks", 0, "risk", "stakes", "low\ud800"),
+        put("subtasks", 0, "x-\udfff", 1),
+        put("subtasks", 1, "depends_on", ["S1", nest(300)]),
+    ],
+    ids=["pattern", "enum", "unknown-key", "unique-items-300-deep"],
+)
 def test_values_the_compiled_validator_refuses(mutate):
     """jsonschema-rs 0.60 raises ValueError on a lone surrogate where it matches a pattern,
     an enum or a key, and on uniqueItems over values nested more than 255 levels deep.
@@ -180,11 +187,51 @@ def test_values_the_compiled_validator_refuses(mutate):
 # --- damaged clean plans --------------------------------------------------------------------
 
 INTERESTING_STRINGS = [
-    "", "S1", "S2.1", "S1\n", "S1$", "s1", "S", "S1.", "S1 ", "S\u0661", "orders-1", "Orders",
-    "a" * 65, "2026-11-22T10:15:00Z", "2026-11-22T10:15:00Z\n", "2026-11-22t10:15:00.5-05:30",
-    "command", "review", "comand", "ask", "confirm", "stop", "propose", "gated", "autonomous",
-    "low", "high", "cheap", "expensive", "XS", "XL", "pending", "approved", "claude", "manual",
-    "\x00", "\x1b[31m", "\u202e", "\ud800", "\U0001f600", "e\u0301", "$", "\n", "\r\n", "x" * 201,
+    "",
+    "S1",
+    "S2.1",
+    "S1\n",
+    "S1$",
+    "s1",
+    "S",
+    "S1.",
+    "S1 ",
+    "S\u0661",
+    "orders-1",
+    "Orders",
+    "a" * 65,
+    "2026-11-22T10:15:00Z",
+    "2026-11-22T10:15:00Z\n",
+    "2026-11-22t10:15:00.5-05:30",
+    "command",
+    "review",
+    "comand",
+    "ask",
+    "confirm",
+    "stop",
+    "propose",
+    "gated",
+    "autonomous",
+    "low",
+    "high",
+    "cheap",
+    "expensive",
+    "XS",
+    "XL",
+    "pending",
+    "approved",
+    "claude",
+    "manual",
+    "\x00",
+    "\x1b[31m",
+    "\u202e",
+    "\ud800",
+    "\U0001f600",
+    "e\u0301",
+    "$",
+    "\n",
+    "\r\n",
+    "x" * 201,
 ]
 strings = st.one_of(
     st.text(max_size=20),
@@ -228,8 +275,14 @@ def entries(document, prefix=()):
 def nudges(number) -> list:
     """Numbers next to ``number``: off by one, negated, as a float, halfway, far out."""
     candidates = [True]
-    for make in (lambda: number + 1, lambda: number - 1, lambda: -number, lambda: float(number),
-                 lambda: number + 0.5, lambda: number * 2**64):
+    for make in (
+        lambda: number + 1,
+        lambda: number - 1,
+        lambda: -number,
+        lambda: float(number),
+        lambda: number + 0.5,
+        lambda: number * 2**64,
+    ):
         try:
             value = make()
         except OverflowError:  # float() of an integer past 1e308
@@ -278,12 +331,13 @@ def damaged_plans(draw):
                 suffix = draw(st.sampled_from(SUFFIXES))
                 edit = draw(st.sampled_from(["append", "prepend", "cut", "empty"]))
                 at(document, container)[key] = {
-                    "append": value + suffix, "prepend": suffix + value,
-                    "cut": value[: draw(st.integers(0, len(value)))], "empty": "",
+                    "append": value + suffix,
+                    "prepend": suffix + value,
+                    "cut": value[: draw(st.integers(0, len(value)))],
+                    "empty": "",
                 }[edit]
         elif op == "nudge-number":
-            found = [(c, k, v) for c, k, v in members
-                     if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            found = [(c, k, v) for c, k, v in members if isinstance(v, (int, float)) and not isinstance(v, bool)]
             if found:
                 container, key, value = draw(st.sampled_from(found))
                 at(document, container)[key] = draw(st.sampled_from(nudges(value)))
@@ -307,8 +361,16 @@ def test_damaged_plans():
 # --- schema-shaped plans built from scratch -------------------------------------------------
 
 # Values of the wrong JSON type, for any field.
-WRONG_TYPE = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False, allow_infinity=False),
-                       st.text(max_size=3), st.just([]), st.just({}), st.just(["S1"]))
+WRONG_TYPE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=3),
+    st.just([]),
+    st.just({}),
+    st.just(["S1"]),
+)
 
 
 def text(min_size: int = 1, max_size: int = 30) -> SearchStrategy[str]:
@@ -319,16 +381,19 @@ def around(low: int, high: int | None) -> SearchStrategy[str]:
     """Strings of one repeated character, just inside and just outside a length range
     (code points count, so astral and combining characters are as long as "a")."""
     lengths = [low - 1, low] + ([high, high + 1] if high is not None else [])
-    return st.builds(lambda char, n: char * n,
-                     st.sampled_from(["a", "\U0001f600", "\u0301", "\x00", "\n"]) | st.characters(),
-                     st.sampled_from([n for n in lengths if n >= 0]))
+    return st.builds(
+        lambda char, n: char * n,
+        st.sampled_from(["a", "\U0001f600", "\u0301", "\x00", "\n"]) | st.characters(),
+        st.sampled_from([n for n in lengths if n >= 0]),
+    )
 
 
 def near(low: int, high: int | None = None) -> SearchStrategy:
     """Integers at and across the bounds, and integral or fractional floats."""
     edges = [low - 1, low, low + 1] + ([high - 1, high, high + 1] if high is not None else [2**64])
-    return st.one_of(st.sampled_from(edges), st.sampled_from(edges).map(float),
-                     st.sampled_from(edges).map(lambda n: n + 0.5))
+    return st.one_of(
+        st.sampled_from(edges), st.sampled_from(edges).map(float), st.sampled_from(edges).map(lambda n: n + 0.5)
+    )
 
 
 def pattern_fields(exact: SearchStrategy[str], schema_pattern: str) -> tuple[SearchStrategy[str], SearchStrategy[str]]:
@@ -336,8 +401,14 @@ def pattern_fields(exact: SearchStrategy[str], schema_pattern: str) -> tuple[Sea
     that pattern only in Python's sense of "$" (before a trailing newline), or are near
     misses, or are anything."""
     loose = st.from_regex(schema_pattern)  # may end in "\n": re.search accepts it, ECMA-262 does not
-    return exact, st.one_of(loose, exact.map(lambda s: s + "$"), exact.map(lambda s: s + "\n"),
-                            exact.map(str.swapcase), exact.map(lambda s: " " + s), st.text(max_size=6))
+    return exact, st.one_of(
+        loose,
+        exact.map(lambda s: s + "$"),
+        exact.map(lambda s: s + "\n"),
+        exact.map(str.swapcase),
+        exact.map(lambda s: " " + s),
+        st.text(max_size=6),
+    )
 
 
 def two(low: int, high: int) -> SearchStrategy[str]:
@@ -346,20 +417,30 @@ def two(low: int, high: int) -> SearchStrategy[str]:
 
 # Built rather than drawn from the regexes: from_regex is several times slower.
 IDS, BAD_IDS = pattern_fields(
-    st.lists(st.integers(0, 999), min_size=1, max_size=3).map(lambda parts: "S" + ".".join(map(str, parts))),
-    SUBTASK_ID)
+    st.lists(st.integers(0, 999), min_size=1, max_size=3).map(lambda parts: "S" + ".".join(map(str, parts))), SUBTASK_ID
+)
 SLUGS, BAD_SLUGS = pattern_fields(st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True), SLUG)
 DATETIMES, BAD_DATETIMES = pattern_fields(
-    st.tuples(st.integers(0, 9999).map("{:04d}".format), two(0, 99), two(0, 99), st.sampled_from("Tt"),
-              two(0, 99), two(0, 99), two(0, 99), st.sampled_from(["", ".5", ".250", ".123456"]),
-              st.sampled_from(["Z", "z", "+01:00", "-05:30", "+99:99"]))
-    .map(lambda p: "{}-{}-{}{}{}:{}:{}{}{}".format(*p)),
-    DATETIME)
+    st.tuples(
+        st.integers(0, 9999).map("{:04d}".format),
+        two(0, 99),
+        two(0, 99),
+        st.sampled_from("Tt"),
+        two(0, 99),
+        two(0, 99),
+        two(0, 99),
+        st.sampled_from(["", ".5", ".250", ".123456"]),
+        st.sampled_from(["Z", "z", "+01:00", "-05:30", "+99:99"]),
+    ).map(lambda p: "{}-{}-{}{}{}:{}:{}{}{}".format(*p)),
+    DATETIME,
+)
 
 
 def enum(*values: str) -> tuple[SearchStrategy[str], SearchStrategy[str]]:
-    wrong = st.one_of(st.sampled_from([v.upper() for v in values] + [v + "\n" for v in values]
-                                      + [v[:-1] for v in values] + [""]), st.text(max_size=5))
+    wrong = st.one_of(
+        st.sampled_from([v.upper() for v in values] + [v + "\n" for v in values] + [v[:-1] for v in values] + [""]),
+        st.text(max_size=5),
+    )
     return st.sampled_from(values), wrong
 
 
@@ -422,19 +503,33 @@ class Builder:
 
     def trackers(self) -> dict | list:
         """One ticket, or an array of them (the schema's anyOf; ``items`` may draw none)."""
+
         def tracker() -> dict:
-            return self.obj({"system": (text(), text(0, 0)), "key": (text(), text(0, 0))}, {"url": (text(), text(0, 0))})
+            return self.obj(
+                {"system": (text(), text(0, 0)), "key": (text(), text(0, 0))}, {"url": (text(), text(0, 0))}
+            )
+
         return tracker() if self.draw(st.booleans()) else self.items(tracker, 1, 2)
 
     def source(self) -> dict:
         counts = (st.integers(0, 2**70), near(0))
-        return self.obj({"kind": enum("claude", "import", "manual")},
-                        {"model": (text(), text(0, 0)), "importer": (text(), text(0, 0)),
-                         "usage": lambda: self.obj({}, {
-                             "input_tokens": counts, "output_tokens": counts,
-                             "cache_read_input_tokens": counts, "cache_creation_input_tokens": counts,
-                             "cost_usd": (st.floats(0, 1e6) | st.integers(0, 10**6), near(0)),
-                         })})
+        return self.obj(
+            {"kind": enum("claude", "import", "manual")},
+            {
+                "model": (text(), text(0, 0)),
+                "importer": (text(), text(0, 0)),
+                "usage": lambda: self.obj(
+                    {},
+                    {
+                        "input_tokens": counts,
+                        "output_tokens": counts,
+                        "cache_read_input_tokens": counts,
+                        "cache_creation_input_tokens": counts,
+                        "cost_usd": (st.floats(0, 1e6) | st.integers(0, 10**6), near(0)),
+                    },
+                ),
+            },
+        )
 
     def subtasks(self) -> list:
         if self.chance(15):
@@ -450,29 +545,48 @@ class Builder:
                 "goal": (text(1, 60), around(1, 4000)),
                 "input_state": lambda: self.obj(
                     {"summary": (text(), text(0, 0)), "preconditions": lambda: self.texts(1, 2)},
-                    {"artifacts": self.texts}),
+                    {"artifacts": self.texts},
+                ),
                 "acceptance": lambda: self.items(self.criterion, 1, 2),
                 "pause_boundaries": lambda: self.items(self.pause_boundary, 1, 2),
                 "autonomy": enum("propose", "gated", "autonomous"),
-                "risk": lambda: self.obj({"stakes": enum("low", "high"),
-                                          "verification_cost": enum("cheap", "expensive"),
-                                          "reversible": st.booleans()}),
+                "risk": lambda: self.obj(
+                    {
+                        "stakes": enum("low", "high"),
+                        "verification_cost": enum("cheap", "expensive"),
+                        "reversible": st.booleans(),
+                    }
+                ),
             },
             {
-                "depends_on": (st.lists(st.sampled_from(others), unique=True) if others else st.just([]),
-                               st.lists(st.one_of(st.sampled_from(self.ids), BAD_IDS), min_size=2, max_size=3)
-                               .map(lambda ids: ids + ids[:1])),
+                "depends_on": (
+                    st.lists(st.sampled_from(others), unique=True) if others else st.just([]),
+                    st.lists(st.one_of(st.sampled_from(self.ids), BAD_IDS), min_size=2, max_size=3).map(
+                        lambda ids: ids + ids[:1]
+                    ),
+                ),
                 "estimate": enum("XS", "S", "M", "L", "XL"),
                 "labels": self.texts,
-                "review": lambda: self.obj({"status": enum("pending", "approved", "changes_requested")},
-                                           {"notes": text(0, 20), "by": (text(), text(0, 0)),
-                                            "at": (DATETIMES, BAD_DATETIMES)}),
+                "review": lambda: self.obj(
+                    {"status": enum("pending", "approved", "changes_requested")},
+                    {"notes": text(0, 20), "by": (text(), text(0, 0)), "at": (DATETIMES, BAD_DATETIMES)},
+                ),
                 "tracker": self.trackers,
-                "evidence": lambda: self.items(lambda: self.obj(
-                    {"criterion": (st.integers(0, 2**70), near(0)), "at": (DATETIMES, BAD_DATETIMES),
-                     "passed": st.booleans()},
-                    {"exit_code": (st.integers(-(2**70), 2**70), st.sampled_from([0.5, "0"])),
-                     "output_tail": text(0, 20)}), 0, 2),
+                "evidence": lambda: self.items(
+                    lambda: self.obj(
+                        {
+                            "criterion": (st.integers(0, 2**70), near(0)),
+                            "at": (DATETIMES, BAD_DATETIMES),
+                            "passed": st.booleans(),
+                        },
+                        {
+                            "exit_code": (st.integers(-(2**70), 2**70), st.sampled_from([0.5, "0"])),
+                            "output_tail": text(0, 20),
+                        },
+                    ),
+                    0,
+                    2,
+                ),
             },
         )
 
@@ -484,17 +598,24 @@ class Builder:
         out = {"method": method} if not self.chance(25) else {}
         if method == "command" and not self.chance(10) or self.draw(st.integers(0, 9)) == 0:
             out["command"] = self.value((text(), text(0, 0)))
-        out.update(self.obj({}, {
-            "expect_exit": (st.integers(0, 255), near(0, 255)),
-            "expect_output": text(0, 10),
-            "timeout_s": (st.integers(1, 86400), near(1, 86400)),
-            "reviewer": (text(), text(0, 0)),
-        }))
+        out.update(
+            self.obj(
+                {},
+                {
+                    "expect_exit": (st.integers(0, 255), near(0, 255)),
+                    "expect_output": text(0, 10),
+                    "timeout_s": (st.integers(1, 86400), near(1, 86400)),
+                    "reviewer": (text(), text(0, 0)),
+                },
+            )
+        )
         return out
 
     def pause_boundary(self) -> dict:
-        return self.obj({"trigger": (text(), text(0, 0)), "action": enum("ask", "confirm", "stop")},
-                        {"question": (text(), text(0, 0)), "reason": (text(), text(0, 0))})
+        return self.obj(
+            {"trigger": (text(), text(0, 0)), "action": enum("ask", "confirm", "stop")},
+            {"question": (text(), text(0, 0)), "reason": (text(), text(0, 0))},
+        )
 
 
 @st.composite

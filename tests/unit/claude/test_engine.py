@@ -8,26 +8,26 @@ import json
 
 import pytest
 
-from helpers.plans import clean_plan
-from helpers.fakeapi import FakeMessagesAPI, StatusError, TextReply, ToolReply, refusal
+from decomposer.check.validate import validate_plan
 from decomposer.claude import failures
 from decomposer.claude.config import Settings
 from decomposer.claude.engine import (
-    DRAFT, FAILED, OK, CallEnded, Engine, RepairRound, Retrying, SubtaskReady, renumber,
+    DRAFT,
+    FAILED,
+    OK,
+    CallEnded,
+    Engine,
+    RepairRound,
+    Retrying,
+    SubtaskReady,
+    renumber,
 )
 from decomposer.claude.prompts import system_prompt
 from decomposer.claude.stream import ArrayItemScanner
 from decomposer.claude.tools import SUBMIT_PLAN, SUBMIT_REVIEW, SUBMIT_SUBTASKS
-from decomposer.check.validate import validate_plan
 from helpers.claude_replies import KEY, TASK, broken_input, plan_input, twelve_subtasks
-
-
-
-
-
-
-
-
+from helpers.fakeapi import FakeMessagesAPI, StatusError, TextReply, ToolReply, refusal
+from helpers.plans import clean_plan
 
 FAST = Settings(stream_retry_delay=0)
 
@@ -45,9 +45,16 @@ def decompose(fake, **kw):
 
 # --- happy path -----------------------------------------------------------------------------
 
+
 def test_happy_path_streams_each_subtask_and_fills_what_the_tool_owns():
-    reply = ToolReply(SUBMIT_PLAN, twelve_subtasks(), input_tokens=3100, output_tokens=2900,
-                      cache_read_input_tokens=4000, cache_creation_input_tokens=0)
+    reply = ToolReply(
+        SUBMIT_PLAN,
+        twelve_subtasks(),
+        input_tokens=3100,
+        output_tokens=2900,
+        cache_read_input_tokens=4000,
+        cache_creation_input_tokens=0,
+    )
     engine, outcome, events = decompose(FakeMessagesAPI([reply]))
     assert outcome.status == OK and outcome.failure is None
     ready = [e for e in events if isinstance(e, SubtaskReady)]
@@ -93,9 +100,14 @@ def test_request_body_model_no_sampling_params_cache_control_and_schema():
 
 def test_every_call_sends_the_same_cacheable_prefix():
     """tools + system are identical across decompose, repair, refine and review."""
-    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, broken_input()), ToolReply(SUBMIT_PLAN, plan_input()),
-                            ToolReply(SUBMIT_SUBTASKS, {"subtasks": [clean_plan()["subtasks"][0]], "note": "n"}),
-                            ToolReply(SUBMIT_REVIEW, {"findings": []})])
+    fake = FakeMessagesAPI(
+        [
+            ToolReply(SUBMIT_PLAN, broken_input()),
+            ToolReply(SUBMIT_PLAN, plan_input()),
+            ToolReply(SUBMIT_SUBTASKS, {"subtasks": [clean_plan()["subtasks"][0]], "note": "n"}),
+            ToolReply(SUBMIT_REVIEW, {"findings": []}),
+        ]
+    )
     engine = Engine(fake.client(api_key=KEY, max_retries=0), Settings())
 
     async def all_calls():
@@ -117,6 +129,7 @@ def test_context_is_sent_and_kept_in_the_plan():
 
 
 # --- repair -----------------------------------------------------------------------------------
+
 
 def test_repair_fixes_a_schema_error_and_a_cycle():
     fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, broken_input()), ToolReply(SUBMIT_PLAN, plan_input())])
@@ -153,16 +166,20 @@ def test_a_failed_repair_keeps_the_last_complete_plan():
 
 # --- every way a call can end -----------------------------------------------------------------
 
-@pytest.mark.parametrize("status, kind, words", [
-    (401, failures.AUTH, "API key was rejected"),
-    (403, failures.PERMISSION, "refused access"),
-    (404, failures.NOT_FOUND, 'model "claude-opus-5-5" was not found'),
-    (400, failures.BAD_REQUEST, "rejected the request"),
-    (413, failures.TOO_LARGE, "too large"),
-    (429, failures.RATE_LIMITED, "rate limited"),
-    (529, failures.OVERLOADED, "overloaded"),
-    (500, failures.SERVER, "server error"),
-])
+
+@pytest.mark.parametrize(
+    "status, kind, words",
+    [
+        (401, failures.AUTH, "API key was rejected"),
+        (403, failures.PERMISSION, "refused access"),
+        (404, failures.NOT_FOUND, 'model "claude-opus-5-5" was not found'),
+        (400, failures.BAD_REQUEST, "rejected the request"),
+        (413, failures.TOO_LARGE, "too large"),
+        (429, failures.RATE_LIMITED, "rate limited"),
+        (529, failures.OVERLOADED, "overloaded"),
+        (500, failures.SERVER, "server error"),
+    ],
+)
 def test_status_errors_become_one_line_outcomes(status, kind, words):
     _, outcome, _ = decompose(FakeMessagesAPI([StatusError(status)]))
     assert outcome.status == FAILED and outcome.plan is None
@@ -184,13 +201,16 @@ def test_529_persisting_fails_after_the_sdk_retries():
     assert "still after retries" in outcome.failure.message
 
 
-@pytest.mark.parametrize("fault, kind", [
-    ("drop", failures.CONNECTION),
-    ("truncate", failures.TRUNCATED),
-    ("malformed", failures.MALFORMED),
-    ("bad-shape", failures.MALFORMED),
-    ("error-event", failures.STREAM_ERROR),
-])
+@pytest.mark.parametrize(
+    "fault, kind",
+    [
+        ("drop", failures.CONNECTION),
+        ("truncate", failures.TRUNCATED),
+        ("malformed", failures.MALFORMED),
+        ("bad-shape", failures.MALFORMED),
+        ("error-event", failures.STREAM_ERROR),
+    ],
+)
 def test_mid_stream_faults_are_retried_once_then_keep_the_subtasks_that_arrived(fault, kind):
     data = twelve_subtasks()
     # fault after about half the text: several subtasks are complete by then
@@ -201,7 +221,7 @@ def test_mid_stream_faults_are_retried_once_then_keep_the_subtasks_that_arrived(
     assert [e for e in events if isinstance(e, Retrying)]
     arrived = outcome.plan["subtasks"]
     assert 3 <= len(arrived) < 12
-    assert arrived == data["subtasks"][:len(arrived)]
+    assert arrived == data["subtasks"][: len(arrived)]
     assert outcome.plan["title"] == "Twelve parts" and engine.draft is outcome.plan
     # output tokens of the cut streams are estimated, not counted as 1
     assert outcome.usage.output_tokens > 100
@@ -265,8 +285,10 @@ def test_cancellation_keeps_the_subtasks_that_arrived():
 
     async def cancel_after_three():
         task = asyncio.ensure_future(engine.decompose(TASK))
-        engine.on_event = lambda e: (seen.append(e), len([x for x in seen if isinstance(x, SubtaskReady)]) == 3
-                                     and task.cancel())
+        engine.on_event = lambda e: (
+            seen.append(e),
+            len([x for x in seen if isinstance(x, SubtaskReady)]) == 3 and task.cancel(),
+        )
         with pytest.raises(asyncio.CancelledError):
             await task
 
@@ -284,20 +306,24 @@ def test_cancellation_keeps_the_subtasks_that_arrived():
 
 # --- the scanner ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
 def test_scanner_finds_items_whatever_the_chunking(size):
-    tricky = {"title": 'a "quoted" {title} [x]', "subtasks": [
-        {"id": "S1", "goal": 'braces } { and ] [ and "escaped \\" quote" and backslash \\\\'},
-        {"id": "S2", "nested": {"list": [{"a": 1}, {"b": [2, 3]}]}, "goal": "\\u00e9 done"},
-        {"id": "S3", "goal": "ends with backslash \\\\"},
-    ]}
+    tricky = {
+        "title": 'a "quoted" {title} [x]',
+        "subtasks": [
+            {"id": "S1", "goal": 'braces } { and ] [ and "escaped \\" quote" and backslash \\\\'},
+            {"id": "S2", "nested": {"list": [{"a": 1}, {"b": [2, 3]}]}, "goal": "\\u00e9 done"},
+            {"id": "S3", "goal": "ends with backslash \\\\"},
+        ],
+    }
     text = json.dumps(tricky, indent=1)
     scanner = ArrayItemScanner("subtasks")
     found = []
     for i in range(0, len(text), size):
-        found += scanner.feed(text[i:i + size])
+        found += scanner.feed(text[i : i + size])
         if i == len(text) // 2 // size * size:  # reading the text midway must not disturb the scan
-            assert scanner.text == text[:i + size]
+            assert scanner.text == text[: i + size]
     assert found == tricky["subtasks"]
     assert scanner.text == text
     assert scanner.partial() == {"title": tricky["title"]}
@@ -310,6 +336,7 @@ def test_scanner_ignores_arrays_under_other_keys():
 
 
 # --- refine -------------------------------------------------------------------------------------
+
 
 def _split_parts():
     base = clean_plan()["subtasks"][0]
@@ -338,8 +365,12 @@ def test_refine_repairs_a_replacement_with_errors():
     bad = _split_parts()
     bad[0]["autonomy"] = "autonomous"
     bad[0]["risk"] = {"stakes": "high", "verification_cost": "expensive", "reversible": True}
-    fake = FakeMessagesAPI([ToolReply(SUBMIT_SUBTASKS, {"subtasks": bad, "note": "n"}),
-                            ToolReply(SUBMIT_SUBTASKS, {"subtasks": _split_parts(), "note": "n"})])
+    fake = FakeMessagesAPI(
+        [
+            ToolReply(SUBMIT_SUBTASKS, {"subtasks": bad, "note": "n"}),
+            ToolReply(SUBMIT_SUBTASKS, {"subtasks": _split_parts(), "note": "n"}),
+        ]
+    )
     _, outcome, events = run(fake, lambda e: e.refine(clean_plan(), "S1", "split"))
     assert outcome.status == OK and outcome.repair_rounds == 1
     assert [f.rule for e in events if isinstance(e, RepairRound) for f in e.findings] == ["autonomy-exceeds-risk"]
@@ -354,19 +385,29 @@ def test_renumber_and_splice_are_pure():
 
 # --- review -------------------------------------------------------------------------------------
 
+
 def test_review_findings_are_model_review_warnings_pointing_at_fields():
-    findings = {"findings": [
-        {"subtask": "S2", "field": "pause_boundaries", "message": "no gate before the deploy",
-         "hint": "add a confirm boundary"},
-        {"subtask": "S9", "field": "goal", "message": "refers to a subtask that does not exist", "hint": "h"},
-        {"subtask": "", "field": "plan", "message": "nothing covers the docs", "hint": "add a docs subtask"},
-    ]}
+    findings = {
+        "findings": [
+            {
+                "subtask": "S2",
+                "field": "pause_boundaries",
+                "message": "no gate before the deploy",
+                "hint": "add a confirm boundary",
+            },
+            {"subtask": "S9", "field": "goal", "message": "refers to a subtask that does not exist", "hint": "h"},
+            {"subtask": "", "field": "plan", "message": "nothing covers the docs", "hint": "add a docs subtask"},
+        ]
+    }
     fake = FakeMessagesAPI([ToolReply(SUBMIT_REVIEW, findings)])
     _, outcome, _ = run(fake, lambda e: e.review(clean_plan()))
     assert outcome.status == OK
     got = [(f.rule, f.severity, f.subtask, f.path) for f in outcome.findings]
-    assert got == [("model-review", "warning", "S2", "/subtasks/1/pause_boundaries"),
-                   ("model-review", "warning", None, ""), ("model-review", "warning", None, "")]
+    assert got == [
+        ("model-review", "warning", "S2", "/subtasks/1/pause_boundaries"),
+        ("model-review", "warning", None, ""),
+        ("model-review", "warning", None, ""),
+    ]
     assert "S9" in outcome.findings[1].message
     review_prompt = fake.requests[0].body["messages"][0]["content"][0]["text"]
     assert "You are now the checker" in review_prompt and '"S2"' in review_prompt
@@ -381,6 +422,7 @@ def test_unknown_model_shows_tokens_only():
 
 # --- regressions from review ---------------------------------------------------------------
 
+
 def test_each_repair_round_answers_the_tool_use_id_the_api_gave():
     fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, broken_input()) for _ in range(3)])
     _, outcome, _ = decompose(fake)
@@ -392,9 +434,14 @@ def test_each_repair_round_answers_the_tool_use_id_the_api_gave():
 
 
 def test_the_fake_rejects_what_the_real_api_rejects():
-    assert "unique" in FakeMessagesAPI.request_problem({"messages": [
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "a"}]},
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "a"}]}]})
+    assert "unique" in FakeMessagesAPI.request_problem(
+        {
+            "messages": [
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "a"}]},
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "a"}]},
+            ]
+        }
+    )
     assert "temperature" in FakeMessagesAPI.request_problem({"temperature": 0.2, "messages": []})
 
 
@@ -402,8 +449,9 @@ def test_the_draft_is_the_plan_with_the_fewest_errors():
     worse = broken_input()
     worse["subtasks"][0]["autonomy"] = "autonomous"
     worse["subtasks"][0]["risk"]["stakes"] = "high"
-    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, broken_input()), ToolReply(SUBMIT_PLAN, worse),
-                            ToolReply(SUBMIT_PLAN, worse)])
+    fake = FakeMessagesAPI(
+        [ToolReply(SUBMIT_PLAN, broken_input()), ToolReply(SUBMIT_PLAN, worse), ToolReply(SUBMIT_PLAN, worse)]
+    )
     _, outcome, _ = decompose(fake)
     assert outcome.status == DRAFT
     assert {f.rule for f in outcome.report.errors} == {"schema", "dependency-cycle"}
@@ -419,8 +467,9 @@ def test_errors_in_fields_decomposer_owns_are_not_sent_for_repair():
 
 def test_cancelling_during_a_retry_keeps_the_longer_draft():
     data = twelve_subtasks()
-    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, data, fault="drop", fault_after=900),
-                            ToolReply(SUBMIT_PLAN, data, delay=0.002)])
+    fake = FakeMessagesAPI(
+        [ToolReply(SUBMIT_PLAN, data, fault="drop", fault_after=900), ToolReply(SUBMIT_PLAN, data, delay=0.002)]
+    )
     engine = Engine(fake.client(api_key=KEY, max_retries=0), FAST)
     seen: list = []
 
@@ -438,14 +487,26 @@ def test_cancelling_during_a_retry_keeps_the_longer_draft():
             await task
 
     asyncio.run(cancel_early_in_the_retry())
-    first_attempt = max(e.index for e in seen[:next(i for i, e in enumerate(seen) if isinstance(e, Retrying))]
-                        if isinstance(e, SubtaskReady)) + 1
+    first_attempt = (
+        max(
+            e.index
+            for e in seen[: next(i for i, e in enumerate(seen) if isinstance(e, Retrying))]
+            if isinstance(e, SubtaskReady)
+        )
+        + 1
+    )
     assert first_attempt > 2 and len(engine.draft["subtasks"]) == first_attempt
 
 
 def test_review_reply_that_breaks_its_schema_is_a_failure_not_a_clean_review():
-    _, outcome, _ = run(FakeMessagesAPI([ToolReply(SUBMIT_REVIEW, {"findings": "none"}), ]),
-                        lambda e: e.review(clean_plan()))
+    _, outcome, _ = run(
+        FakeMessagesAPI(
+            [
+                ToolReply(SUBMIT_REVIEW, {"findings": "none"}),
+            ]
+        ),
+        lambda e: e.review(clean_plan()),
+    )
     assert outcome.status == FAILED and outcome.failure.kind == failures.BAD_OUTPUT
 
 
@@ -456,8 +517,12 @@ def test_refine_repair_points_into_the_submission_by_part_id():
     risky.update(id="S2.1", title="Ship the button", autonomy="autonomous")
     safe = copy.deepcopy(base)
     safe.update(id="S2.2", title="Document the button")
-    fake = FakeMessagesAPI([ToolReply(SUBMIT_SUBTASKS, {"subtasks": [risky, safe], "note": "n"}),
-                            ToolReply(SUBMIT_SUBTASKS, {"subtasks": [dict(risky, autonomy="gated"), safe], "note": "n"})])
+    fake = FakeMessagesAPI(
+        [
+            ToolReply(SUBMIT_SUBTASKS, {"subtasks": [risky, safe], "note": "n"}),
+            ToolReply(SUBMIT_SUBTASKS, {"subtasks": [dict(risky, autonomy="gated"), safe], "note": "n"}),
+        ]
+    )
     _, outcome, _ = run(fake, lambda e: e.refine(plan, "S2", "split"))
     assert outcome.status == OK
     answer = fake.requests[1].body["messages"][2]["content"][0]["content"]
@@ -478,8 +543,12 @@ def test_prompt_too_long_is_a_context_window_failure():
 
 
 def test_operations_report_their_own_usage():
-    fake = FakeMessagesAPI([ToolReply(SUBMIT_PLAN, plan_input(), input_tokens=1000),
-                            ToolReply(SUBMIT_PLAN, plan_input(), input_tokens=1000)])
+    fake = FakeMessagesAPI(
+        [
+            ToolReply(SUBMIT_PLAN, plan_input(), input_tokens=1000),
+            ToolReply(SUBMIT_PLAN, plan_input(), input_tokens=1000),
+        ]
+    )
     engine = Engine(fake.client(api_key=KEY, max_retries=0), FAST)
 
     async def twice():

@@ -8,9 +8,9 @@ from string import Template
 
 import pytest
 
+from decomposer.check.lint import lexicon
 from decomposer.check.semantic import MAX_AUTONOMY
 from decomposer.claude import prompts, tools
-from decomposer.check.lint import lexicon
 from decomposer.resources import plan_schema, prompts_dir
 
 FILLED = {
@@ -26,8 +26,11 @@ FILLED = {
 @pytest.mark.parametrize("name", sorted(FILLED))
 def test_every_placeholder_is_one_the_engine_fills(name):
     text = (prompts_dir() / f"{name}.md").read_text(encoding="utf-8")
-    used = {m.group("named") or m.group("braced") for m in Template.pattern.finditer(text)
-            if m.group("named") or m.group("braced")}
+    used = {
+        m.group("named") or m.group("braced")
+        for m in Template.pattern.finditer(text)
+        if m.group("named") or m.group("braced")
+    }
     assert used == FILLED[name]
 
 
@@ -71,4 +74,8 @@ def test_strict_schemas_use_no_allof_and_stream_eagerly():
 
 def test_review_tool_schema_comes_from_its_schema_file():
     assert tools.review_tool_schema()["properties"]["findings"]["items"]["required"] == [
-        "subtask", "field", "message", "hint"]
+        "subtask",
+        "field",
+        "message",
+        "hint",
+    ]

@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from helpers.plans import ROOT, clean_plan
-from helpers.fakeapi import FakeMessagesAPI, FakeServer, StatusError, ToolReply, refusal
 from decomposer.claude.tools import SUBMIT_PLAN, SUBMIT_REVIEW, SUBMIT_SUBTASKS
 from decomposer.cli.main import main
 from helpers.claude_replies import KEY, TASK, broken_input, plan_input, twelve_subtasks
+from helpers.fakeapi import FakeMessagesAPI, FakeServer, StatusError, ToolReply, refusal
+from helpers.plans import ROOT, clean_plan
 
 
 @pytest.fixture
@@ -45,7 +45,10 @@ def test_decompose_writes_a_valid_plan_and_reports_progress(api, tmp_path, capsy
     assert "wrote plan.json: 12 subtasks, 0 error(s)" in err
     assert out.strip() == "plan.json"
     assert KEY not in out + err + files_text(tmp_path)
-    assert api.requests[0].headers.get("authorization") == f"Bearer {KEY}" or api.requests[0].headers.get("x-api-key") == KEY
+    assert (
+        api.requests[0].headers.get("authorization") == f"Bearer {KEY}"
+        or api.requests[0].headers.get("x-api-key") == KEY
+    )
 
 
 def test_default_output_name_never_overwrites(api, tmp_path, capsys):
@@ -75,8 +78,11 @@ def test_model_flag_env_and_config_file(api, tmp_path, capsys, monkeypatch):
     config = tmp_path / "config"
     config.mkdir()
     (config / "config.toml").write_text('[claude]\nmodel = "claude-haiku-5-5"\n')
-    for args, env, expected in [([], None, "claude-haiku-5-5"), ([], "claude-sonnet-5-5", "claude-sonnet-5-5"),
-                                (["--model", "claude-opus-5"], "claude-sonnet-5-5", "claude-opus-5")]:
+    for args, env, expected in [
+        ([], None, "claude-haiku-5-5"),
+        ([], "claude-sonnet-5-5", "claude-sonnet-5-5"),
+        (["--model", "claude-opus-5"], "claude-sonnet-5-5", "claude-opus-5"),
+    ]:
         if env:
             monkeypatch.setenv("DECOMPOSER_MODEL", env)
         api.replies.append(ToolReply(SUBMIT_PLAN, plan_input()))
@@ -92,11 +98,14 @@ def test_draft_with_errors_exits_1(api, tmp_path, capsys):
     assert (tmp_path / "plan.json").exists()
 
 
-@pytest.mark.parametrize("reply, words", [
-    (StatusError(401), "API key was rejected"),
-    (StatusError(404), "was not found"),
-    (refusal("bio", "It declined."), "declined this request (category bio): It declined."),
-])
+@pytest.mark.parametrize(
+    "reply, words",
+    [
+        (StatusError(401), "API key was rejected"),
+        (StatusError(404), "was not found"),
+        (refusal("bio", "It declined."), "declined this request (category bio): It declined."),
+    ],
+)
 def test_call_failures_exit_3_with_a_clear_message(api, tmp_path, capsys, reply, words):
     api.replies.append(reply)
     assert main(["decompose", TASK, "-o", "plan.json"]) == 3
@@ -124,11 +133,14 @@ def test_no_credentials_exits_2_and_says_how(monkeypatch, capsys):
     assert "ANTHROPIC_API_KEY" in err and "ANTHROPIC_BASE_URL" in err
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["decompose", "   "], "is empty"),
-    (["decompose", "@missing.md"], "no such file"),
-    (["decompose", "x" * 50_001], "at most 50,000"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["decompose", "   "], "is empty"),
+        (["decompose", "@missing.md"], "no such file"),
+        (["decompose", "x" * 50_001], "at most 50,000"),
+    ],
+)
 def test_bad_task_input_exits_2(api, capsys, argv, words):
     assert main(argv) == 2
     assert words in capsys.readouterr().err
@@ -147,8 +159,21 @@ def test_refine_in_place_and_review(api, tmp_path, capsys):
     assert [s["id"] for s in plan["subtasks"]] == ["S1.1", "S1.2", "S2"]
     assert plan["source"]["usage"]["input_tokens"] == 2400
 
-    api.replies.append(ToolReply(SUBMIT_REVIEW, {"findings": [
-        {"subtask": "S2", "field": "acceptance", "message": "the test could pass with an empty file", "hint": "assert rows"}]}))
+    api.replies.append(
+        ToolReply(
+            SUBMIT_REVIEW,
+            {
+                "findings": [
+                    {
+                        "subtask": "S2",
+                        "field": "acceptance",
+                        "message": "the test could pass with an empty file",
+                        "hint": "assert rows",
+                    }
+                ]
+            },
+        )
+    )
     assert main(["review", str(path), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     [finding] = [f for f in out["files"][0]["findings"] if f["rule"] == "model-review"]
@@ -166,8 +191,11 @@ def test_refine_with_errors_leaves_the_plan_alone(api, tmp_path, capsys):
     path = tmp_path / "plan.json"
     original = json.dumps(clean_plan(), indent=2)
     path.write_text(original)
-    bad = dict(clean_plan()["subtasks"][0], autonomy="autonomous",
-               risk={"stakes": "high", "verification_cost": "expensive", "reversible": True})
+    bad = dict(
+        clean_plan()["subtasks"][0],
+        autonomy="autonomous",
+        risk={"stakes": "high", "verification_cost": "expensive", "reversible": True},
+    )
     api.replies += [ToolReply(SUBMIT_SUBTASKS, {"subtasks": [bad], "note": "n"}) for _ in range(3)]
     assert main(["refine", str(path), "S1", "make it autonomous"]) == 1
     assert path.read_text() == original
@@ -177,16 +205,24 @@ def test_refine_with_errors_leaves_the_plan_alone(api, tmp_path, capsys):
 def test_real_process_no_traceback_and_key_never_printed(tmp_path):
     fake = FakeMessagesAPI([StatusError(401)])
     with FakeServer(fake) as server:
-        env = dict(os.environ, ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=server.url,
-                   DECOMPOSER_CONFIG_DIR=str(tmp_path))
-        result = subprocess.run([sys.executable, "-m", "decomposer", "decompose", TASK, "-o", str(tmp_path / "p.json")],
-                                capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+        env = dict(
+            os.environ, ANTHROPIC_API_KEY=KEY, ANTHROPIC_BASE_URL=server.url, DECOMPOSER_CONFIG_DIR=str(tmp_path)
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "decomposer", "decompose", TASK, "-o", str(tmp_path / "p.json")],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+        )
     assert result.returncode == 3
     assert "Traceback" not in result.stderr and KEY not in result.stderr + result.stdout
     assert "API key was rejected" in result.stderr
 
 
 # --- regressions from review ---------------------------------------------------------------
+
 
 def test_context_over_the_schema_limit_exits_2_before_any_call(api, tmp_path, capsys):
     (tmp_path / "ctx.md").write_text("x" * 200_001)
@@ -215,7 +251,7 @@ def test_bad_base_url_and_bad_config_exit_2(api, tmp_path, capsys, monkeypatch):
     assert "ANTHROPIC_BASE_URL" in capsys.readouterr().err
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
     (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "config.toml").write_bytes(b"[claude]\nmodel = \"\xff\"\n")
+    (tmp_path / "config" / "config.toml").write_bytes(b'[claude]\nmodel = "\xff"\n')
     assert main(["decompose", TASK]) == 2
     assert "config.toml" in capsys.readouterr().err
     (tmp_path / "config" / "config.toml").write_text("[claude]\nmax_tokens = 9000\nretry_max_tokens = 100\n")
@@ -231,7 +267,15 @@ def test_task_with_undecodable_bytes_exits_2(api, capsys):
 def test_review_readiness_counts_model_findings(api, tmp_path, capsys):
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(clean_plan()))
-    api.replies.append(ToolReply(SUBMIT_REVIEW, {"findings": [
-        {"subtask": "S1", "field": "acceptance", "message": "passes on an empty file", "hint": "check rows"}]}))
+    api.replies.append(
+        ToolReply(
+            SUBMIT_REVIEW,
+            {
+                "findings": [
+                    {"subtask": "S1", "field": "acceptance", "message": "passes on an empty file", "hint": "check rows"}
+                ]
+            },
+        )
+    )
     assert main(["review", str(path)]) == 0
     assert "delegable 1/2" in capsys.readouterr().out

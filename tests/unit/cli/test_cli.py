@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from helpers.plans import CLEAN_EXAMPLES, EXAMPLES, ROOT, clean_plan
-from decomposer.cli.main import main
 from decomposer.check.rules import RULES
+from decomposer.cli.main import main
+from helpers.plans import CLEAN_EXAMPLES, EXAMPLES, ROOT, clean_plan
 
 
 def write(tmp_path, name, content) -> str:
@@ -100,7 +100,7 @@ def test_json_output_for_unreadable_file(tmp_path, capsys):
         ("[1, 2]", "expected a JSON object (a plan) at the top level, found an array"),
         ('"plan"', "found a string"),
         ("", "empty file"),
-        ("{\"version\": 1,", "not valid JSON"),
+        ('{"version": 1,', "not valid JSON"),
         ('{"version": NaN}', "NaN is not valid JSON"),
         ('{"cost": 1e999}', "too large"),
         (b"\xff\xfe{\x00}\x00", "not UTF-8 text"),

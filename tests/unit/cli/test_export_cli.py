@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers.exports import HOSTILE_TITLES, hostile_plan
-from helpers.plans import EXAMPLES, clean_plan, load_json
-from helpers.probes import modules_loaded_by
 from decomposer.cli.main import main
 from decomposer.exporters import MANIFEST
 from decomposer.plan.files import dump_plan
+from helpers.exports import HOSTILE_TITLES, hostile_plan
+from helpers.plans import EXAMPLES, clean_plan, load_json
+from helpers.probes import modules_loaded_by
 
 DB_MIGRATION = EXAMPLES / "db-migration.json"
 FLAWED = EXAMPLES / "flawed.json"
@@ -55,10 +55,15 @@ def with_a_warning() -> dict:
 
 # --- writing --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("fmt", "default"),
-    [("json", "split-customer-name.json"), ("markdown", "split-customer-name"),
-     ("brief", "split-customer-name-briefs"), ("jira-csv", "split-customer-name-jira.csv")],
+    [
+        ("json", "split-customer-name.json"),
+        ("markdown", "split-customer-name"),
+        ("brief", "split-customer-name-briefs"),
+        ("jira-csv", "split-customer-name-jira.csv"),
+    ],
 )
 def test_each_format_is_written_to_its_default_name_here(workdir, capsys, fmt, default):
     code, out, err = run(capsys, str(DB_MIGRATION), "--to", fmt)
@@ -97,6 +102,7 @@ def test_the_plan_can_come_from_standard_input(workdir, capsys, monkeypatch):
 
 # --- blocking -------------------------------------------------------------------------------
 
+
 def test_errors_block_and_are_listed_as_check_lists_them(workdir, capsys):
     code, out, err = run(capsys, str(FLAWED), "--to", "markdown")
     assert code == 1 and out == ""
@@ -105,7 +111,10 @@ def test_errors_block_and_are_listed_as_check_lists_them(workdir, capsys):
     assert "  S1 Speed up checkout" in lines
     assert "    error    autonomy-exceeds-risk  /subtasks/0/autonomy" in lines
     assert "warning" not in err.replace("warnings not shown", "")
-    assert lines[-1] == "  export refused: the 8 errors above block it (9 warnings not shown: they block only with --strict)"
+    assert (
+        lines[-1]
+        == "  export refused: the 8 errors above block it (9 warnings not shown: they block only with --strict)"
+    )
     assert list(workdir.iterdir()) == []
 
 
@@ -114,9 +123,10 @@ def test_warnings_are_summed_up_but_do_not_block(workdir, capsys):
     for extra in ([], ["--allow-warnings"]):
         code, out, err = run(capsys, plan, "--to", "json", "-o", f"out{len(extra)}.json", *extra)
         assert code == 0 and out == f"out{len(extra)}.json\n"
-        assert err.splitlines()[:2] == [f"{plan}: 1 warning (not blocking; --strict makes them block)",
-                                        '  S1 vague-language: vague wording in criterion 1 (ambiguous adverb or '
-                                        'adjective: "fast")']
+        assert err.splitlines()[:2] == [
+            f"{plan}: 1 warning (not blocking; --strict makes them block)",
+            '  S1 vague-language: vague wording in criterion 1 (ambiguous adverb or adjective: "fast")',
+        ]
 
 
 def test_strict_makes_warnings_block(workdir, capsys):
@@ -144,12 +154,18 @@ def test_many_warnings_are_cut_short(workdir, capsys):
     assert code == 0
     lines = err.splitlines()
     assert lines[0].startswith(f"{path}: 4 warnings (not blocking")
-    assert lines[1:4] == [f'  S1 vague-language: vague wording in criterion {n} (ambiguous adverb or adjective: "fast")'
-                          for n in (2, 3, 4)]
-    assert lines[4:] == [f"  … and 1 more: decomposer check {path}", "decomposer export: wrote fixture-plan.json (json)"]
+    assert lines[1:4] == [
+        f'  S1 vague-language: vague wording in criterion {n} (ambiguous adverb or adjective: "fast")'
+        for n in (2, 3, 4)
+    ]
+    assert lines[4:] == [
+        f"  … and 1 more: decomposer check {path}",
+        "decomposer export: wrote fixture-plan.json (json)",
+    ]
 
 
 # --- replacing ------------------------------------------------------------------------------
+
 
 def test_existing_output_is_replaced_only_with_force(workdir, capsys):
     (workdir / "split-customer-name.json").write_text("precious", encoding="utf-8")
@@ -172,19 +188,25 @@ def test_force_removes_stale_tickets_but_not_other_files(workdir, capsys):
     assert code == 2 and "tickets/README.md already exists; add --force" in err
     code, out, err = run(capsys, path, "--to", "markdown", "-o", "tickets", "--force")
     assert code == 0 and len(out.splitlines()) == 5
-    assert ("removed 1 file an earlier export wrote and this one no longer does: "
-            "S5-drop-the-customers-name-column.md") in err
+    assert (
+        "removed 1 file an earlier export wrote and this one no longer does: S5-drop-the-customers-name-column.md"
+    ) in err
     assert sorted(p.name for p in (workdir / "tickets").iterdir()) == sorted(
-        [MANIFEST, "notes.md", *(Path(line).name for line in out.splitlines())])
+        [MANIFEST, "notes.md", *(Path(line).name for line in out.splitlines())]
+    )
 
 
 # --- usage and input errors -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("content", "reason"),
-    [(None, "no such file"), (b"{\n  \"id\": 1,\n}", "not valid JSON: Expecting property name enclosed in double "
-                                                         "quotes at line 3, column 1"),
-     (b"[1]", "expected a JSON object (a plan) at the top level, found an array"), (b"\xff", "not UTF-8 text")],
+    [
+        (None, "no such file"),
+        (b'{\n  "id": 1,\n}', "not valid JSON: Expecting property name enclosed in double quotes at line 3, column 1"),
+        (b"[1]", "expected a JSON object (a plan) at the top level, found an array"),
+        (b"\xff", "not UTF-8 text"),
+    ],
 )
 def test_an_unreadable_plan_is_one_line_naming_the_file(workdir, capsys, content, reason):
     path = workdir / "bad.json"
@@ -204,10 +226,12 @@ def test_an_unknown_format_lists_the_known_ones(workdir, capsys):
 
 @pytest.mark.parametrize(
     ("fmt", "output", "reason"),
-    [("markdown", "afile", "cannot write afile: is a file, not a folder"),
-     ("json", "afile/plan.json", "cannot write afile: is a file, not a folder"),
-     ("json", "afile/deeper/plan.json", "cannot write afile: is a file, not a folder"),
-     ("jira-csv", "adir/sub", "cannot write adir/sub/split-customer-name-jira.csv: is a folder, not a file")],
+    [
+        ("markdown", "afile", "cannot write afile: is a file, not a folder"),
+        ("json", "afile/plan.json", "cannot write afile: is a file, not a folder"),
+        ("json", "afile/deeper/plan.json", "cannot write afile: is a file, not a folder"),
+        ("jira-csv", "adir/sub", "cannot write adir/sub/split-customer-name-jira.csv: is a folder, not a file"),
+    ],
 )
 def test_a_destination_problem_is_one_line(workdir, capsys, fmt, output, reason):
     (workdir / "afile").write_text("a file", encoding="utf-8")
@@ -231,6 +255,7 @@ def test_a_failed_write_names_the_file_not_its_temporary_copy(workdir, capsys, m
     assert code == 2 and out == ""
     assert err == f"decomposer export: cannot write {name}: Permission denied\n"
 
+
 def test_a_plan_that_cannot_be_written_as_utf8_is_named(workdir, capsys):
     path = workdir / "plan.json"
     path.write_text(dump_plan(clean_plan()).replace("Turn a Report", "Turn \\ud800 a Report"), encoding="utf-8")
@@ -241,8 +266,10 @@ def test_a_plan_that_cannot_be_written_as_utf8_is_named(workdir, capsys):
 
 # --- push -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("flag", [["--repo", "acme/shop"], ["--team", "ENG"], ["--api-url", "http://127.0.0.1:9"],
-                                  ["--yes"]])
+
+@pytest.mark.parametrize(
+    "flag", [["--repo", "acme/shop"], ["--team", "ENG"], ["--api-url", "http://127.0.0.1:9"], ["--yes"]]
+)
 def test_push_options_need_push(workdir, capsys, flag):
     code, _, err = run(capsys, str(DB_MIGRATION), "--to", "json", *flag)
     assert code == 2 and err == f"decomposer export: {flag[0]} only applies with --push\n"
@@ -261,22 +288,44 @@ def test_push_hands_the_arguments_to_the_trackers(workdir, capsys, monkeypatch):
     trackers.push_command = lambda args: calls.append(args) or 7
     monkeypatch.setitem(sys.modules, "decomposer.cli.push_command", trackers)
     monkeypatch.setattr("decomposer.cli.push_command", trackers, raising=False)
-    code = main(["export", str(DB_MIGRATION), "--to", "github", "--push", "--repo", "acme/shop", "--yes",
-                 "--api-url", "http://127.0.0.1:9", "--strict"])
+    code = main(
+        [
+            "export",
+            str(DB_MIGRATION),
+            "--to",
+            "github",
+            "--push",
+            "--repo",
+            "acme/shop",
+            "--yes",
+            "--api-url",
+            "http://127.0.0.1:9",
+            "--strict",
+        ]
+    )
     assert code == 7
     (args,) = calls
     assert (args.plan, args.to, args.repo, args.team, args.api_url, args.yes, args.strict, args.allow_warnings) == (
-        str(DB_MIGRATION), "github", "acme/shop", None, "http://127.0.0.1:9", True, True, False)
+        str(DB_MIGRATION),
+        "github",
+        "acme/shop",
+        None,
+        "http://127.0.0.1:9",
+        True,
+        True,
+        False,
+    )
     assert list(workdir.iterdir()) == []
 
 
 # --- hostile plans ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["json", "markdown", "brief", "jira-csv"])
 def test_hostile_titles_write_nothing_outside_the_destination(tmp_path, monkeypatch, capsys, fmt):
     plan = hostile_plan()
     plan["id"] = "hostile"
-    plan["subtasks"][2]["title"] = "=HYPERLINK(\"http://x\")"
+    plan["subtasks"][2]["title"] = '=HYPERLINK("http://x")'
     plan["subtasks"][3]["title"] = "@SUM(A1) \x1b[31m red"
     source = tmp_path / "plan.json"
     source.write_text(json.dumps(plan), encoding="utf-8")
@@ -313,6 +362,7 @@ def test_hostile_titles_are_printed_as_text(workdir, capsys):
 
 
 # --- start-up -------------------------------------------------------------------------------
+
 
 def test_export_does_not_load_heavy_packages(tmp_path):
     loaded = modules_loaded_by("export", str(DB_MIGRATION), "--to", "markdown", "-o", str(tmp_path / "out"))

@@ -11,12 +11,20 @@ from datetime import datetime, timezone
 
 import pytest
 
-from helpers.plans import EXAMPLES, clean_plan, load_json
-from decomposer.editing.document import COALESCE_SECONDS, UNDO_LIMIT, EditError, PlanDocument, PlanSaveError, new_subtask, next_subtask_id
+from decomposer.check.validate import validate_plan
+from decomposer.editing.document import (
+    COALESCE_SECONDS,
+    UNDO_LIMIT,
+    EditError,
+    PlanDocument,
+    PlanSaveError,
+    new_subtask,
+    next_subtask_id,
+)
 from decomposer.plan.files import dump_plan
 from decomposer.plan.graph import dependency_order
 from decomposer.plan.loading import PlanLoadError
-from decomposer.check.validate import validate_plan
+from helpers.plans import EXAMPLES, clean_plan, load_json
 
 RFC3339_UTC = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 
@@ -60,10 +68,16 @@ def chain_plan(count: int) -> dict:
 
 # --- construction ---------------------------------------------------------------------------
 
+
 def test_new_document_skeleton():
     doc = PlanDocument.new(task="Ship CSV export", title="Reports: CSV export!")
-    assert doc.plan == {"version": 1, "id": "reports-csv-export", "title": "Reports: CSV export!",
-                        "task": "Ship CSV export", "subtasks": []}
+    assert doc.plan == {
+        "version": 1,
+        "id": "reports-csv-export",
+        "title": "Reports: CSV export!",
+        "task": "Ship CSV export",
+        "subtasks": [],
+    }
     assert (doc.path, doc.dirty, doc.revision, doc.can_undo, doc.can_redo) == (None, False, 0, False, False)
     # Not valid yet, and validation says why rather than failing.
     rules = {(f.path, f.message) for f in validate_plan(PlanDocument.new().plan).findings}
@@ -108,8 +122,12 @@ def test_open_missing_file_gives_a_new_document_bound_to_it(tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "reason"),
-    [(b"{not json", "not valid JSON"), (b"[1, 2]", "expected a JSON object"), (b"", "empty file"),
-     (b"\xff\xfe", "not UTF-8")],
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b"", "empty file"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
 )
 def test_open_bad_file_raises_with_the_reason(tmp_path, content, reason):
     path = tmp_path / "plan.json"
@@ -131,6 +149,7 @@ def test_open_keeps_duplicate_keys_for_validation(tmp_path):
 
 
 # --- structural sharing ---------------------------------------------------------------------
+
 
 def test_edit_copies_only_the_path_it_changes(doc):
     before = doc.plan
@@ -187,6 +206,7 @@ def test_values_are_copied_in(doc):
 
 # --- set_field ------------------------------------------------------------------------------
 
+
 def test_set_field_creates_missing_objects(doc):
     doc.set_field(("subtasks", 0, "review", "status"), "approved")
     assert doc.plan["subtasks"][0]["review"] == {"status": "approved"}
@@ -214,8 +234,14 @@ def test_set_field_list_item(doc):
 
 @pytest.mark.parametrize(
     "tokens",
-    [("subtasks", 5, "title"), ("subtasks", "0", "title"), ("title", "x"), ("subtasks", 0, "labels", 0),
-     ("subtasks", -1, "title"), ("subtasks", True, "title")],
+    [
+        ("subtasks", 5, "title"),
+        ("subtasks", "0", "title"),
+        ("title", "x"),
+        ("subtasks", 0, "labels", 0),
+        ("subtasks", -1, "title"),
+        ("subtasks", True, "title"),
+    ],
 )
 def test_set_field_bad_path_raises_and_changes_nothing(doc, tokens):
     before = doc.plan
@@ -247,18 +273,24 @@ def test_edits_work_on_broken_plans():
 
 # --- lists ----------------------------------------------------------------------------------
 
+
 def test_list_insert_remove_move(doc):
     base = ("subtasks", 0, "input_state", "preconditions")
     doc.list_insert(base, 1, "second")
     doc.list_insert(base, 0, "first")
     assert doc.plan["subtasks"][0]["input_state"]["preconditions"] == [
-        "first", "`pytest -q tests/reports` exits 0 on main", "second"]
+        "first",
+        "`pytest -q tests/reports` exits 0 on main",
+        "second",
+    ]
     assert doc.list_move(base, 0, 1) == 1
     assert doc.list_move(base, 2, 5) == 2  # clamped: already last, no step
     assert doc.list_move(base, 1, -9) == 0
     assert doc.list_remove(base, 2) == "second"
     assert doc.plan["subtasks"][0]["input_state"]["preconditions"] == [
-        "first", "`pytest -q tests/reports` exits 0 on main"]
+        "first",
+        "`pytest -q tests/reports` exits 0 on main",
+    ]
 
 
 def test_list_insert_creates_a_missing_list(doc):
@@ -288,6 +320,7 @@ def test_list_ops_on_something_that_is_not_a_list(doc):
 
 
 # --- subtasks -------------------------------------------------------------------------------
+
 
 def test_add_subtask_fills_required_fields(doc):
     assert doc.add_subtask() == 2
@@ -345,7 +378,8 @@ def test_duplicate_subtask(doc):
     original, duplicate = doc.plan["subtasks"][0], doc.plan["subtasks"][1]
     assert duplicate["id"] == "S3" and "tracker" not in duplicate
     assert {k: v for k, v in duplicate.items() if k != "id"} == {
-        k: v for k, v in original.items() if k not in ("id", "tracker")}
+        k: v for k, v in original.items() if k not in ("id", "tracker")
+    }
     assert duplicate["acceptance"] is not original["acceptance"]
 
 
@@ -382,6 +416,7 @@ def test_set_plan_is_one_undo_step(doc):
 
 
 # --- undo, redo, coalescing -----------------------------------------------------------------
+
 
 def test_undo_redo_and_revision(doc):
     doc.set_field(("title",), "A")
@@ -473,6 +508,7 @@ def test_dirty_tracks_the_saved_snapshot(doc, tmp_path):
 
 # --- cycles ---------------------------------------------------------------------------------
 
+
 def test_would_create_cycle():
     doc = PlanDocument(chain_plan(4))  # S2 -> S1, S3 -> S2, S4 -> S3
     assert doc.would_create_cycle(0, ["S4"]) == ["S1", "S4", "S3", "S2", "S1"]
@@ -534,6 +570,7 @@ def test_dependency_order_is_stable_and_survives_cycles():
 
 
 # --- save -----------------------------------------------------------------------------------
+
 
 def fixed_clock() -> datetime:
     return datetime(2026, 11, 23, 18, 0, 0, 123456, tzinfo=timezone.utc)

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from helpers.plans import clean_plan
 from decomposer.editing.drafts import DraftError, DraftInfo, DraftStore, data_dir
 from decomposer.plan.files import write_plan
 from decomposer.plan.loading import PlanLoadError
+from helpers.plans import clean_plan
 
 
 @pytest.fixture
@@ -26,6 +26,7 @@ def mode(path) -> int:
 
 
 # --- where drafts live ----------------------------------------------------------------------
+
 
 def test_default_root_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("DECOMPOSER_DATA_DIR", str(tmp_path / "custom"))
@@ -51,6 +52,7 @@ def test_root_is_created_lazily_and_private(tmp_path, store):
 
 
 # --- keys -----------------------------------------------------------------------------------
+
 
 def test_key_for_a_file_is_stable_and_safe(tmp_path, monkeypatch):
     path = tmp_path / "Orders Plan (v2).json"
@@ -86,6 +88,7 @@ def test_bad_keys_are_refused(store, key):
 
 
 # --- save, list, load, discard --------------------------------------------------------------
+
 
 def test_save_writes_only_the_plan_and_meta_fields(tmp_path, store, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-secret-never-stored")
@@ -173,6 +176,7 @@ def test_load_and_discard(store):
 
 # --- find_for -------------------------------------------------------------------------------
 
+
 def test_find_for_returns_a_draft_that_differs_from_the_file(tmp_path, store):
     source = tmp_path / "plan.json"
     write_plan(source, clean_plan())
@@ -211,4 +215,3 @@ def test_find_for_ignores_a_corrupt_draft(tmp_path, store):
     store.save(store.key_for(source), clean_plan(), source)
     (store.root / f"{store.key_for(source)}.json").write_text("garbage", encoding="utf-8")
     assert store.find_for(source) is None
-

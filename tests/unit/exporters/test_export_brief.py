@@ -12,16 +12,33 @@ import re
 
 import pytest
 
-from helpers.plans import EXAMPLES, clean_plan, load_json
-from decomposer.exporters import MANIFEST, ExportBlocked, export, get_exporter, write_files
-from decomposer.exporters import brief
+from decomposer.check.validate import validate_plan
+from decomposer.exporters import MANIFEST, ExportBlocked, brief, export, get_exporter, write_files
 from decomposer.plan.loading import parse_plan
 from decomposer.text import one_line
-from decomposer.check.validate import validate_plan
-from helpers.exports import DB_MIGRATION, GOLDEN, HOSTILE_TITLES, SAFE_FILE, files_in, headings, hostile_plan, md, rendered_text, table_rows, update_folder_golden
+from helpers.exports import (
+    DB_MIGRATION,
+    GOLDEN,
+    HOSTILE_TITLES,
+    SAFE_FILE,
+    files_in,
+    headings,
+    hostile_plan,
+    md,
+    rendered_text,
+    table_rows,
+    update_folder_golden,
+)
+from helpers.plans import EXAMPLES, clean_plan, load_json
 
-SECTIONS = ["Task context", "What you start from", "What done means", "When to stop and ask",
-            "What you may and may not do", "Dependencies"]
+SECTIONS = [
+    "Task context",
+    "What you start from",
+    "What done means",
+    "When to stop and ask",
+    "What you may and may not do",
+    "Dependencies",
+]
 
 
 def render(plan: dict) -> dict[str, str]:
@@ -83,6 +100,7 @@ def test_each_brief_carries_the_plan_context_the_subtask_may_rely_on():
     for name, text in list(render(plan).items())[1:]:
         assert not [t for t in md().parse(section(text, "Task context")) if t.type == "fence"], name
 
+
 def test_the_start_lists_summary_preconditions_and_artifacts():
     plan = load_json(DB_MIGRATION)
     files = render(plan)
@@ -128,7 +146,7 @@ def test_stop_and_ask_quotes_each_trigger_and_question_word_for_word():
             where = lines.index(f"Trigger: {boundary['trigger']}")
             action = lines[where + 1].replace("\n", " ")
             assert action.startswith("Then: ") and actions[boundary["action"]] in action
-            rest = lines[where + 2:where + 4]
+            rest = lines[where + 2 : where + 4]
             if "question" in boundary:
                 assert f"Ask: {boundary['question']}" in rest
             if "reason" in boundary:
@@ -156,7 +174,7 @@ def test_gated_lists_every_confirmation_and_says_so_when_there_is_none():
     boundaries.append({"trigger": "When about to push the branch", "action": "confirm"})
     boundaries.append({"trigger": "If the diff touches billing/", "action": "stop"})
     rules = shown(section(render(plan)["S2-add-the-download-button.md"], "What you may and may not do"))
-    assert ('"When about to deploy to production"; "When about to push the branch"' in rules.replace("\n", " "))
+    assert '"When about to deploy to production"; "When about to push the branch"' in rules.replace("\n", " ")
     assert "billing" not in rules
     for boundary in boundaries:
         boundary["action"] = "stop"
@@ -216,14 +234,18 @@ def test_every_fragment_is_used_and_filled(monkeypatch):
     odd["context"] = "notes"
     first, second = odd["subtasks"]
     first["acceptance"] += [
-        {"statement": "multi", "verify": {"method": "command", "command": "a\nb", "expect_output": "x",
-                                          "timeout_s": 5}},
+        {
+            "statement": "multi",
+            "verify": {"method": "command", "command": "a\nb", "expect_output": "x", "timeout_s": 5},
+        },
         {"statement": "no reviewer", "verify": {"method": "review"}},
         {"statement": "no command", "verify": {"method": "command"}},
         {"statement": "odd", "verify": {"method": "carrier pigeon"}},
     ]
-    first["pause_boundaries"] += [{"trigger": "t", "action": "ask", "question": "q?", "reason": "r"},
-                                  {"trigger": "t2", "action": "shout"}]
+    first["pause_boundaries"] += [
+        {"trigger": "t", "action": "ask", "question": "q?", "reason": "r"},
+        {"trigger": "t2", "action": "shout"},
+    ]
     first["depends_on"] = ["S9"]
     second["pause_boundaries"] = []
     second["acceptance"] = []
@@ -254,6 +276,7 @@ def test_say_drops_an_empty_optional_section():
 
 
 # --- hostile plans ----------------------------------------------------------------------------
+
 
 def test_hostile_text_cannot_leave_its_section():
     plan = hostile_plan()
@@ -289,10 +312,23 @@ def test_hostile_ids_and_long_titles_get_safe_names(tmp_path):
 
 
 def test_any_plan_renders_for_the_preview():
-    broken = {"title": 5, "task": None, "subtasks": [
-        "junk", {"id": 7, "title": None, "acceptance": [3, {"verify": "x"}], "pause_boundaries": "none",
-                 "risk": [], "autonomy": ["x"], "depends_on": [None, "S1"], "input_state": "here"},
-    ]}
+    broken = {
+        "title": 5,
+        "task": None,
+        "subtasks": [
+            "junk",
+            {
+                "id": 7,
+                "title": None,
+                "acceptance": [3, {"verify": "x"}],
+                "pause_boundaries": "none",
+                "risk": [],
+                "autonomy": ["x"],
+                "depends_on": [None, "S1"],
+                "input_state": "here",
+            },
+        ],
+    }
     files = render(broken)
     assert list(files)[0] == "README.md" and len(files) == 2
     (name,) = list(files)[1:]

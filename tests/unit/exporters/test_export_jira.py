@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.plans import clean_plan, load_json
+from decomposer.check.validate import validate_plan
 from decomposer.exporters import ExportBlocked, export, get_exporter
 from decomposer.exporters.jira_csv import (
     CUT_NOTE,
@@ -32,8 +32,8 @@ from decomposer.exporters.jira_csv import (
 )
 from decomposer.plan.graph import dependency_order
 from decomposer.text import one_line
-from decomposer.check.validate import validate_plan
 from helpers.exports import DB_MIGRATION, GOLDEN, PROPERTIES, hostile_plan, update_golden
+from helpers.plans import clean_plan, load_json
 
 SECTIONS = ["Goal", "Input state", "Acceptance criteria", "Pause boundaries", "Autonomy and risk", "Depends on"]
 FORMULAS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx", "\nx", "=1+1"]
@@ -93,7 +93,8 @@ def test_the_plan_is_the_parent_and_comes_first():
     assert [row["Issue ID"] for row in children] == [str(n) for n in range(2, len(children) + 2)]
     assert {row["Parent"] for row in children} == {"1"}
     assert [row["Summary"] for row in children] == [
-        f"{plan['subtasks'][i]['id']}: {plan['subtasks'][i]['title']}" for i in dependency_order(plan)]
+        f"{plan['subtasks'][i]['id']}: {plan['subtasks'][i]['title']}" for i in dependency_order(plan)
+    ]
 
 
 def test_subtasks_come_in_dependency_order():
@@ -127,9 +128,15 @@ def test_descriptions_have_the_ticket_sections():
 
 @pytest.mark.parametrize(
     ("stakes", "cost", "reversible", "expected"),
-    [("high", "expensive", False, "Highest"), ("high", "cheap", False, "Highest"), ("high", "cheap", True, "High"),
-     ("high", "expensive", True, "High"), ("low", "expensive", True, "Medium"), ("low", "cheap", False, "Medium"),
-     ("low", "cheap", True, "Low")],
+    [
+        ("high", "expensive", False, "Highest"),
+        ("high", "cheap", False, "Highest"),
+        ("high", "cheap", True, "High"),
+        ("high", "expensive", True, "High"),
+        ("low", "expensive", True, "Medium"),
+        ("low", "cheap", False, "Medium"),
+        ("low", "cheap", True, "Low"),
+    ],
 )
 def test_priority_follows_the_risk(stakes, cost, reversible, expected):
     assert priority({"stakes": stakes, "verification_cost": cost, "reversible": reversible}) == expected
@@ -148,8 +155,15 @@ def test_labels_are_autonomy_estimate_and_the_subtasks_own_without_spaces():
     plan = clean_plan()
     plan["subtasks"][0]["labels"] = ["back end", "data\tmigration", "multi\nline", "ok", "ok", "  padded  "]
     first, second = records(plan)[1:]
-    assert first["Labels"].split(" ") == ["autonomy-autonomous", "estimate-S", "back-end", "data-migration",
-                                          "multi-line", "ok", "padded"]
+    assert first["Labels"].split(" ") == [
+        "autonomy-autonomous",
+        "estimate-S",
+        "back-end",
+        "data-migration",
+        "multi-line",
+        "ok",
+        "padded",
+    ]
     assert second["Labels"] == "autonomy-gated"  # no estimate, no labels
     assert label("x" * 300) == "x" * 254 + "…"
 
@@ -191,9 +205,23 @@ def test_cells_of_a_broken_plan_are_neutralised_too():
     assert all(not cell.startswith(FORMULA_START) for row in rows for cell in row)
 
 
-HOSTILE_WIKI = ["h1. Heading", "bq. quote", "* bullet", "# numbered", "----", "|a|b|", "[link|http://evil]",
-                "{html}<script>x</script>{html}", "{noformat}", "*bold* _it_ -del- +ins+ ^sup^ ~sub~ ??cite??",
-                "!image.png!", "{{mono}}", "\\\\ break", "\x1b[31mred", "[bold red]rich[/bold red]"]
+HOSTILE_WIKI = [
+    "h1. Heading",
+    "bq. quote",
+    "* bullet",
+    "# numbered",
+    "----",
+    "|a|b|",
+    "[link|http://evil]",
+    "{html}<script>x</script>{html}",
+    "{noformat}",
+    "*bold* _it_ -del- +ins+ ^sup^ ~sub~ ??cite??",
+    "!image.png!",
+    "{{mono}}",
+    "\\\\ break",
+    "\x1b[31mred",
+    "[bold red]rich[/bold red]",
+]
 
 
 @pytest.mark.parametrize("text", HOSTILE_WIKI)
@@ -261,7 +289,8 @@ def test_a_cut_inside_a_noformat_block_closes_the_block():
     description = records(plan)[0]["Description"]
     assert len(description) <= DESCRIPTION_LIMIT and description.endswith(CUT_NOTE)
     assert description.count("{noformat}") == 2
-    assert description[:-len(CUT_NOTE)].endswith("\n{noformat}")
+    assert description[: -len(CUT_NOTE)].endswith("\n{noformat}")
+
 
 def test_the_file_on_disk_is_what_was_rendered(tmp_path):
     plan = hostile_plan()
@@ -272,9 +301,10 @@ def test_the_file_on_disk_is_what_was_rendered(tmp_path):
 
 
 def test_any_plan_renders_for_the_preview():
-    broken = json.loads('{"title": 5, "subtasks": ["junk", {"id": 7, "acceptance": [3, {"verify": "x"}], '
-                        '"pause_boundaries": "none", "risk": [], "depends_on": [null, "S1"]}]}')
+    broken = json.loads(
+        '{"title": 5, "subtasks": ["junk", {"id": 7, "acceptance": [3, {"verify": "x"}], '
+        '"pause_boundaries": "none", "risk": [], "depends_on": [null, "S1"]}]}'
+    )
     rows = parse(render_text(broken))
     assert len(rows) == 3 and all(len(row) == len(HEADER) for row in rows)
     assert parse(render_text({}))[1][2] == "Untitled plan"
-

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.plans import CLEAN_EXAMPLES, EXAMPLES, clean_plan, load_json
 from decomposer import exporters
+from decomposer.check.validate import validate_plan
 from decomposer.exporters import (
     MANIFEST,
     PREVIEW_LIMIT,
@@ -33,21 +33,39 @@ from decomposer.exporters import (
 )
 from decomposer.exporters import markdown as markdown_exporter
 from decomposer.exporters.markdown_syntax import block, code_span, fenced, inline, yaml_value
-from decomposer.plan.names import WINDOWS_RESERVED, safe_filename, slugify
 from decomposer.plan.files import dump_plan
 from decomposer.plan.loading import parse_plan
+from decomposer.plan.names import WINDOWS_RESERVED, safe_filename, slugify
 from decomposer.text import one_line
-from decomposer.check.validate import validate_plan
-from helpers.exports import DB_MIGRATION, GOLDEN, HOSTILE_TITLES, PROPERTIES, SAFE_FILE, files_in, headings, hostile_plan, md, rendered_text, table_rows, update_folder_golden, update_golden
+from helpers.exports import (
+    DB_MIGRATION,
+    GOLDEN,
+    HOSTILE_TITLES,
+    PROPERTIES,
+    SAFE_FILE,
+    files_in,
+    headings,
+    hostile_plan,
+    md,
+    rendered_text,
+    table_rows,
+    update_folder_golden,
+    update_golden,
+)
+from helpers.plans import CLEAN_EXAMPLES, EXAMPLES, clean_plan, load_json
 
-SUBTASK_SECTIONS = ["Goal", "Input state", "Acceptance criteria", "Pause boundaries", "Autonomy and risk",
-                    "Depends on"]
-FRONT_MATTER_KEYS = ["id", "title", "autonomy", "estimate", "labels", "depends_on", "stakes",
-                     "verification_cost", "reversible"]
-
-
-
-
+SUBTASK_SECTIONS = ["Goal", "Input state", "Acceptance criteria", "Pause boundaries", "Autonomy and risk", "Depends on"]
+FRONT_MATTER_KEYS = [
+    "id",
+    "title",
+    "autonomy",
+    "estimate",
+    "labels",
+    "depends_on",
+    "stakes",
+    "verification_cost",
+    "reversible",
+]
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -59,10 +77,6 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         key, value = line.split(": ", 1)
         fields[key] = json.loads(value)
     return fields, body
-
-
-
-
 
 
 # --- the registry ---------------------------------------------------------------------------
@@ -104,6 +118,7 @@ def test_unknown_exporter():
 
 # --- safe names -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -111,9 +126,16 @@ def test_unknown_exporter():
         ("../../etc/passwd", "etc-passwd"),
         ("Café Über Straße", "cafe-uber-stra-e"),
         ("  --Hello,   World!--  ", "hello-world"),
-        ("", "untitled"), (".", "untitled"), ("..", "untitled"), ("日本語", "untitled"),
-        ("con", "con-file"), ("NUL", "nul-file"), ("com1", "com1-file"), ("LPT9", "lpt9-file"),
-        ("console", "console"), ("[bold red]alert[/]", "bold-red-alert"),
+        ("", "untitled"),
+        (".", "untitled"),
+        ("..", "untitled"),
+        ("日本語", "untitled"),
+        ("con", "con-file"),
+        ("NUL", "nul-file"),
+        ("com1", "com1-file"),
+        ("LPT9", "lpt9-file"),
+        ("console", "console"),
+        ("[bold red]alert[/]", "bold-red-alert"),
         ("\x1b[31mred\x1b[0m", "31mred-0m"),
     ],
 )
@@ -141,12 +163,41 @@ def test_safe_filename_is_always_a_safe_slug(text, limit):
 # --- markdown text helpers ------------------------------------------------------------------
 
 HOSTILE_TEXTS = [
-    "# not a heading", "- not a list", "1. not ordered", "12) nor this", "> not a quote", "<!-- not a comment",
-    "<script>alert(1)</script>", "a | b | c", "```python", "~~~", "`code | with pipe`", "x ``y`` z ` w",
-    "[link](http://example.com)", "![img](x.png)", "**bold** _it_ *em*", "$x^2$ costs $5", "&copy; &#65; R&D",
-    "Title ##", "\x1b[31mred\x1b[0m", "\\*not em\\*", "~~strike~~", "===", "---", "    indented code",
-    "[bold red]Rich markup[/bold red]", '": [ {', "trailing backslash \\", "given_name and __init__",
-    "+ plus", "* star", "<http://autolink.example>", "a\u202eb", "[^1]: footnote", "2026.11 release", "7)",
+    "# not a heading",
+    "- not a list",
+    "1. not ordered",
+    "12) nor this",
+    "> not a quote",
+    "<!-- not a comment",
+    "<script>alert(1)</script>",
+    "a | b | c",
+    "```python",
+    "~~~",
+    "`code | with pipe`",
+    "x ``y`` z ` w",
+    "[link](http://example.com)",
+    "![img](x.png)",
+    "**bold** _it_ *em*",
+    "$x^2$ costs $5",
+    "&copy; &#65; R&D",
+    "Title ##",
+    "\x1b[31mred\x1b[0m",
+    "\\*not em\\*",
+    "~~strike~~",
+    "===",
+    "---",
+    "    indented code",
+    "[bold red]Rich markup[/bold red]",
+    '": [ {',
+    "trailing backslash \\",
+    "given_name and __init__",
+    "+ plus",
+    "* star",
+    "<http://autolink.example>",
+    "a\u202eb",
+    "[^1]: footnote",
+    "2026.11 release",
+    "7)",
 ]
 
 
@@ -158,10 +209,12 @@ def test_inline_renders_as_the_text_itself(text):
         assert len(inlines) == 1, (text, source, [t.type for t in tokens])
         shown = rendered_text(inlines[0])
         if source.startswith("Para"):
-            shown = shown[len("Para "):]
+            shown = shown[len("Para ") :]
         assert shown == one_line(text).strip(), (source, shown)
-        assert not any(child.type in ("html_inline", "link_open", "image", "em_open", "strong_open", "s_open")
-                       for child in inlines[0].children)
+        assert not any(
+            child.type in ("html_inline", "link_open", "image", "em_open", "strong_open", "s_open")
+            for child in inlines[0].children
+        )
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS)
@@ -199,8 +252,23 @@ def test_fenced_block_holds_any_text(text):
         assert fences[0].content == expected + "\n" and fences[0].info == "sh"
 
 
-@pytest.mark.parametrize("value", ['": [ {', "multi\nline", "tab\tquote\"back\\", "nel\x85ls\u2028bom\ufeff",
-                                   "\x1b[0m", "emoji 🚀", ["a", "b: c"], [], None, True, 3, {"k": "v"}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        '": [ {',
+        "multi\nline",
+        'tab\tquote"back\\',
+        "nel\x85ls\u2028bom\ufeff",
+        "\x1b[0m",
+        "emoji 🚀",
+        ["a", "b: c"],
+        [],
+        None,
+        True,
+        3,
+        {"k": "v"},
+    ],
+)
 def test_yaml_values_are_json(value):
     rendered = yaml_value(value)
     assert "\n" not in rendered
@@ -213,7 +281,6 @@ def test_yaml_value_of_a_lone_surrogate_is_visible_text():
 
 
 # --- json exporter --------------------------------------------------------------------------
-
 
 
 def test_json_golden(tmp_path):
@@ -235,7 +302,10 @@ def test_json_round_trips_byte_for_byte(path):
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(st.characters(exclude_categories=["Cs"])),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
@@ -276,7 +346,6 @@ def test_json_export_of_a_lone_surrogate_is_refused_with_its_place(tmp_path):
 
 
 # --- markdown exporter ----------------------------------------------------------------------
-
 
 
 def test_markdown_golden(tmp_path):
@@ -357,11 +426,22 @@ def test_markdown_multi_line_command_and_backticks():
 
 
 def test_markdown_renders_any_plan_for_preview():
-    broken = {"title": 5, "task": None, "subtasks": [
-        "junk", {"id": 7, "title": None, "acceptance": [3, {"verify": "x"}, {"verify": {"method": "carrier pigeon"}}],
-                 "pause_boundaries": "none", "risk": [], "depends_on": [None, "S1"]},
-        {"acceptance": [{"statement": "s", "verify": {"method": "command"}}]},
-    ]}
+    broken = {
+        "title": 5,
+        "task": None,
+        "subtasks": [
+            "junk",
+            {
+                "id": 7,
+                "title": None,
+                "acceptance": [3, {"verify": "x"}, {"verify": {"method": "carrier pigeon"}}],
+                "pause_boundaries": "none",
+                "risk": [],
+                "depends_on": [None, "S1"],
+            },
+            {"acceptance": [{"statement": "s", "verify": {"method": "command"}}]},
+        ],
+    }
     files = get_exporter("markdown").render(broken)
     assert list(files)[0] == "README.md" and len(files) == 3
     assert all(SAFE_FILE.match(name) for name in list(files)[1:])
@@ -372,11 +452,6 @@ def test_markdown_renders_any_plan_for_preview():
 
 
 # --- hostile plans ----------------------------------------------------------------------------
-
-
-
-
-
 
 
 def assert_markdown_structure(files: dict[str, str], plan: dict) -> None:
@@ -444,6 +519,7 @@ def test_hostile_ids_and_long_titles_in_a_preview_and_on_disk(tmp_path):
 
 # --- export: validation, overwriting, paths, atomicity ------------------------------------------
 
+
 def test_export_blocked_by_errors_lists_them(tmp_path):
     plan = load_json(EXAMPLES / "flawed.json")
     for name in ("json", "markdown"):
@@ -487,7 +563,9 @@ def test_export_refuses_to_overwrite_any_file_of_a_folder(tmp_path):
     with pytest.raises(FileExistsError, match="S3-backfill"):
         export(plan, "markdown", folder)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "S3-backfill-given-name-and-family-name-for-existing-rows.md", "notes.txt"]
+        "S3-backfill-given-name-and-family-name-for-existing-rows.md",
+        "notes.txt",
+    ]
     written = export(plan, "markdown", folder, overwrite=True)
     assert len(written) == 6 and (folder / "notes.txt").read_text(encoding="utf-8") == "unrelated"
 
@@ -497,8 +575,21 @@ def test_export_creates_missing_folders(tmp_path):
     assert written[0].is_file()
 
 
-@pytest.mark.parametrize("name", ["../escape.md", "/etc/evil.md", "a/../../x.md", "C:\\evil.md", "", ".", "a//b.md",
-                                  "./x.md", "sub/..", "nul\x00.md"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../escape.md",
+        "/etc/evil.md",
+        "a/../../x.md",
+        "C:\\evil.md",
+        "",
+        ".",
+        "a//b.md",
+        "./x.md",
+        "sub/..",
+        "nul\x00.md",
+    ],
+)
 def test_write_files_refuses_paths_outside_the_folder(tmp_path, name):
     with pytest.raises(ExportError, match="refusing"):
         write_files("folder", {"README.md": "ok", name: "evil"}, tmp_path / "out")
@@ -575,13 +666,16 @@ def test_a_write_failing_midway_keeps_files_that_were_there(tmp_path, monkeypatc
     folder = tmp_path / "out"
     folder.mkdir()
     (folder / "keep.txt").write_text("mine", encoding="utf-8")
-    monkeypatch.setattr(exporters, "write_atomic", lambda path, text, mode=None: (_ for _ in ()).throw(OSError(5, "EIO")))
+    monkeypatch.setattr(
+        exporters, "write_atomic", lambda path, text, mode=None: (_ for _ in ()).throw(OSError(5, "EIO"))
+    )
     with pytest.raises(OSError):
         export(clean_plan(), "markdown", folder)
     assert [p.name for p in folder.iterdir()] == ["keep.txt"]
 
 
 # --- the manifest and stale files ---------------------------------------------------------------
+
 
 def manifest_names(folder: Path) -> list[str]:
     return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
@@ -613,7 +707,8 @@ def test_replacing_an_export_removes_its_stale_files_and_nothing_else(tmp_path):
     assert (folder / "S9-my-own-ticket.md").read_text(encoding="utf-8") == "hand-written"
     assert manifest_names(folder) == [path.name for path in second]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [MANIFEST, "notes.txt", "S9-my-own-ticket.md", *(path.name for path in second)])
+        [MANIFEST, "notes.txt", "S9-my-own-ticket.md", *(path.name for path in second)]
+    )
 
 
 def test_without_overwrite_an_earlier_export_is_left_alone(tmp_path):
@@ -646,8 +741,19 @@ def test_stale_removal_never_reaches_outside_the_folder_or_into_folders(tmp_path
     (folder / "sub").symlink_to(outside, target_is_directory=True)
     (folder / "link.md").symlink_to(victim)
     (folder / "adir").mkdir()
-    hostile = ["../outside/victim.md", str(victim), "sub/victim.md", "link.md", "adir", "", ".", "..",
-               "a\\..\\..\\outside\\victim.md", 7, None]
+    hostile = [
+        "../outside/victim.md",
+        str(victim),
+        "sub/victim.md",
+        "link.md",
+        "adir",
+        "",
+        ".",
+        "..",
+        "a\\..\\..\\outside\\victim.md",
+        7,
+        None,
+    ]
     (folder / MANIFEST).write_text(json.dumps({"files": hostile}), encoding="utf-8")
     written = export(clean_plan(), "markdown", folder, overwrite=True)
     assert written.removed == [] and written.kept == []
@@ -709,11 +815,13 @@ def test_an_exporter_may_not_write_the_manifest_name(tmp_path):
 
 # --- preview --------------------------------------------------------------------------------
 
+
 def test_preview_shows_the_first_file():
     plan = load_json(DB_MIGRATION)
     assert preview(plan, "json") == dump_plan(plan)
     assert preview(plan, "markdown") == (GOLDEN / "markdown" / "split-customer-name" / "README.md").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
 
 
 def test_preview_of_an_invalid_plan_works():

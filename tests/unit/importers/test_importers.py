@@ -8,6 +8,7 @@ and import them from there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,15 +22,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.plans import CLEAN_EXAMPLES, ROOT, load_json
-from decomposer.cli.main import main
-from decomposer.exporters import export
-from decomposer.plan.files import dump_plan
-from decomposer.cli.import_command import FORMATS_HELP
-from decomposer.importers import ImportFailed, detect, import_path, importers
-from decomposer.importers import backlog, common, kiro, speckit
 from decomposer.check.lint import lexicon
 from decomposer.check.schema import is_valid
+from decomposer.cli.import_command import FORMATS_HELP
+from decomposer.cli.main import main
+from decomposer.exporters import export
+from decomposer.importers import ImportFailed, backlog, common, detect, import_path, importers, kiro, speckit
+from decomposer.plan.files import dump_plan
+from helpers.plans import CLEAN_EXAMPLES, ROOT, load_json
 
 PEERS = ROOT / "tests" / "peers"
 TASKMASTER_TAGGED = PEERS / "taskmaster-AlexKucera-obsidian-typst-pdf-export.tasks.json"
@@ -50,6 +50,7 @@ IMPORT_RULES = {"placeholder", "not-machine-verifiable", "vague-language", "over
 
 
 # --- laying out the peer files ---------------------------------------------------------------
+
 
 def speckit_folder(tmp_path: Path, with_spec: bool = True) -> Path:
     folder = tmp_path / "specs" / "007-mock-auth"
@@ -114,6 +115,7 @@ def assert_placeholders_flagged(result):
 
 # --- the registry ----------------------------------------------------------------------------
 
+
 def test_importers_are_offered_in_dialog_order_with_words_for_the_dialog():
     found = importers()
     assert list(found) == ["json", "taskmaster", "speckit", "backlog", "kiro"]
@@ -127,13 +129,19 @@ def test_the_cli_help_names_every_importer():
 
 
 def test_placeholders_are_reported_by_the_lint_as_placeholders_and_nothing_else():
-    for text in (common.TBD_GOAL, common.TBD_SUMMARY, common.TBD_PRECONDITION, common.TBD_CRITERION,
-                 common.TBD_TRIGGER):
+    for text in (
+        common.TBD_GOAL,
+        common.TBD_SUMMARY,
+        common.TBD_PRECONDITION,
+        common.TBD_CRITERION,
+        common.TBD_TRIGGER,
+    ):
         smells, marks = lexicon().analyse(text)
         assert (smells, marks) == ((), ("TBD",)), text
 
 
 # --- taskmaster ------------------------------------------------------------------------------
+
 
 def test_taskmaster_tagged_layout_maps_tasks_subtasks_and_dependencies():
     result = import_path(TASKMASTER_TAGGED)
@@ -144,10 +152,14 @@ def test_taskmaster_tagged_layout_maps_tasks_subtasks_and_dependencies():
     first = subtasks["S1"]
     assert first["title"] == "Fix TypeScript Issues and Clean Template Code"
     assert first["labels"] == ["taskmaster:1", "status:done", "priority:high"]
-    assert first["goal"].startswith("Resolve TypeScript type inconsistencies and remove sample plugin template code\n\n"
-                                    "Fix type mismatches in main.ts")
-    assert statements(first) == ["Verify TypeScript compilation passes without errors using 'npm run build'. "
-                                 "Confirm plugin loads in Obsidian without console errors."]
+    assert first["goal"].startswith(
+        "Resolve TypeScript type inconsistencies and remove sample plugin template code\n\n"
+        "Fix type mismatches in main.ts"
+    )
+    assert statements(first) == [
+        "Verify TypeScript compilation passes without errors using 'npm run build'. "
+        "Confirm plugin loads in Obsidian without console errors."
+    ]
     # "1.1"-style and integer dependencies.
     assert subtasks["S1.5"]["depends_on"] == ["S1.2", "S1.3"]
     assert subtasks["S5"]["depends_on"] == ["S3", "S4"]
@@ -178,7 +190,8 @@ def test_taskmaster_legacy_layout_resolves_integer_dependencies_between_siblings
     errors = [(f.rule, f.path) for f in result.report.errors]
     assert errors == [("schema", "/subtasks/8/goal")]
     assert subtasks["S3.3"]["goal"].endswith(
-        "\n".join(load_json(TASKMASTER_LEGACY)["tasks"][2]["subtasks"][2]["details"].splitlines()).strip())
+        "\n".join(load_json(TASKMASTER_LEGACY)["tasks"][2]["subtasks"][2]["details"].splitlines()).strip()
+    )
 
 
 def test_taskmaster_project_folder_is_detected_and_named_after_the_project(tmp_path):
@@ -192,17 +205,21 @@ def test_taskmaster_project_folder_is_detected_and_named_after_the_project(tmp_p
 def test_taskmaster_imports_the_master_tag_and_names_the_others(tmp_path):
     path = tmp_path / "tasks.json"
     task = {"id": 1, "title": "Write the parser", "description": "Parse the files.", "dependencies": [7, "1.9"]}
-    path.write_text(json.dumps({
-        "feature-x": {"tasks": [{"id": 1, "title": "Other tag"}, {"id": 2, "title": "Another"}]},
-        "master": {"tasks": [task]},
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "feature-x": {"tasks": [{"id": 1, "title": "Other tag"}, {"id": 2, "title": "Another"}]},
+                "master": {"tasks": [task]},
+            }
+        ),
+        encoding="utf-8",
+    )
     result = import_path(path)
     assert [s["title"] for s in result.plan["subtasks"]] == ["Write the parser"]
     assert any('imported tag "master"' in note and "feature-x (2 tasks)" in note for note in result.notes)
     # Dependencies on tasks that are not in the file are left out, and said so.
     assert "depends_on" not in result.plan["subtasks"][0]
-    assert any("left out 2 dependencies" in note and "S1 → 7" in note and "S1 → 1.9" in note
-               for note in result.notes)
+    assert any("left out 2 dependencies" in note and "S1 → 7" in note and "S1 → 1.9" in note for note in result.notes)
 
 
 def test_reports_and_checklists_are_not_taken_for_task_lists():
@@ -214,6 +231,7 @@ def test_reports_and_checklists_are_not_taken_for_task_lists():
 
 
 # --- Spec Kit --------------------------------------------------------------------------------
+
 
 def test_speckit_tasks_become_subtasks_with_labels(tmp_path):
     folder = speckit_folder(tmp_path)
@@ -229,8 +247,10 @@ def test_speckit_tasks_become_subtasks_with_labels(tmp_path):
     assert subtasks["S6"]["labels"] == ["speckit:T006", "story:US1", "phase:3", "priority:p1", "status:todo"]
     assert subtasks["S25"]["labels"] == ["speckit:T025", "phase:9", "status:todo"]
     # A task line longer than a title may be is cut at a word; the goal keeps it whole.
-    line = ("Create mock user definitions module with all 5 sample users, deterministic UUIDs, slugs, grants, "
-            "and the `SampleUser`/`SampleGrant` types in src/lib/auth/mock-users.ts")
+    line = (
+        "Create mock user definitions module with all 5 sample users, deterministic UUIDs, slugs, grants, "
+        "and the `SampleUser`/`SampleGrant` types in src/lib/auth/mock-users.ts"
+    )
     assert subtasks["S1"]["goal"] == line
     assert line.startswith(subtasks["S1"]["title"]) and len(subtasks["S1"]["title"]) <= 120
     assert_placeholders_flagged(result)
@@ -239,17 +259,19 @@ def test_speckit_tasks_become_subtasks_with_labels(tmp_path):
 def test_speckit_checkpoints_tests_and_scenarios_close_each_phase(tmp_path):
     result = import_path(speckit_folder(tmp_path))
     subtasks = by_id(result)
-    closing = {sid: len(s["acceptance"]) for sid, s in subtasks.items()
-               if statements(s) != [common.TBD_CRITERION]}
+    closing = {sid: len(s["acceptance"]) for sid, s in subtasks.items() if statements(s) != [common.TBD_CRITERION]}
     # The last task of phases 2-8; phase 1 and the polish phase have no checkpoint.
     assert closing == {"S5": 1, "S8": 5, "S12": 6, "S14": 6, "S16": 5, "S18": 5, "S21": 5}
     us1 = statements(subtasks["S8"])
     assert us1[0].startswith("Checkpoint: App runs locally with automatic mock auth.")
     assert us1[1].startswith("Independent test: Start the app with `NODE_ENV=development`")
-    assert us1[2] == ("Given the app is running in development mode, When a developer accesses an authenticated "
-                      "route, Then the request has a valid session with the default sample user's `userId`.")
-    assert statements(subtasks["S12"])[2].startswith('Given the app is in development mode, When the developer '
-                                                      'selects "Bristol City Admin"')
+    assert us1[2] == (
+        "Given the app is running in development mode, When a developer accesses an authenticated "
+        "route, Then the request has a valid session with the default sample user's `userId`."
+    )
+    assert statements(subtasks["S12"])[2].startswith(
+        'Given the app is in development mode, When the developer selects "Bristol City Admin"'
+    )
 
 
 def test_speckit_without_spec_keeps_the_phase_criteria_and_says_what_is_missing(tmp_path):
@@ -261,6 +283,7 @@ def test_speckit_without_spec_keeps_the_phase_criteria_and_says_what_is_missing(
 
 # --- Backlog.md ------------------------------------------------------------------------------
 
+
 def test_backlog_folder_maps_front_matter_criteria_and_hierarchy(tmp_path):
     root = backlog_folder(tmp_path)
     for path in (root, root / "tasks", next((root / "tasks").glob("back-355 -*"))):
@@ -270,8 +293,16 @@ def test_backlog_folder_maps_front_matter_criteria_and_hierarchy(tmp_path):
     assert list(subtasks) == ["S355", "S355.2"]
     parent, child = subtasks["S355"], subtasks["S355.2"]
     assert parent["title"] == "Add task type field (bug, feature, enhancement, etc.)"
-    assert parent["labels"] == ["backlog:BACK-355", "status:done", "priority:medium",
-                                "enhancement", "core", "cli", "mcp", "web"]
+    assert parent["labels"] == [
+        "backlog:BACK-355",
+        "status:done",
+        "priority:medium",
+        "enhancement",
+        "core",
+        "cli",
+        "mcp",
+        "web",
+    ]
     assert len(parent["acceptance"]) == 10
     assert statements(parent)[0] == "Task types are configurable per-project in config.yml with sensible defaults"
     assert child["title"] == "CLI: Add --type flag to task create and edit commands"
@@ -295,7 +326,8 @@ def test_backlog_dependencies_match_by_number_and_definition_of_done_counts(tmp_
         "## Description\n\nStore the type.\n\n"
         "## Acceptance Criteria\n<!-- AC:BEGIN -->\n- [ ] #1 The task model has a type field\n<!-- AC:END -->\n\n"
         "## Definition of Done\n<!-- DOD:BEGIN -->\n- [ ] #1 bun test passes\n<!-- DOD:END -->\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     subtasks = by_id(import_path(root))
     assert subtasks["S355.2"]["depends_on"] == ["S355.1"]  # "task-355.01" is BACK-355.01
     assert statements(subtasks["S355.1"]) == ["The task model has a type field", "bun test passes"]
@@ -315,18 +347,23 @@ def test_backlog_single_file_and_files_that_are_not_tasks(tmp_path):
 
 def test_backlog_several_top_tasks_take_the_project_name(tmp_path):
     root = backlog_folder(tmp_path)
-    (root / "tasks" / "back-7 - Other.md").write_text("---\nid: BACK-7\ntitle: Another top task\n---\n",
-                                                    encoding="utf-8")
+    (root / "tasks" / "back-7 - Other.md").write_text(
+        "---\nid: BACK-7\ntitle: Another top task\n---\n", encoding="utf-8"
+    )
     result = import_path(root)
     assert (result.plan["id"], result.plan["title"]) == ("backlog-md", "Backlog.md")
     assert result.plan["task"] == common.TBD_TASK
 
 
-@pytest.mark.parametrize(("text", "line", "reason"), [
-    ("---\nid: BACK-1\ntitle: [unclosed\nstatus: To Do\n---\n", 4, "invalid YAML"),
-    ("---\nid: BACK-1\n  title: bad indent\n---\n", 3, "invalid YAML"),
-    ("---\nid: BACK-1\ntitle: never closed\n", 1, "never closed"),
-], ids=["unclosed-list", "bad-indent", "unclosed-front-matter"])
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("---\nid: BACK-1\ntitle: [unclosed\nstatus: To Do\n---\n", 4, "invalid YAML"),
+        ("---\nid: BACK-1\n  title: bad indent\n---\n", 3, "invalid YAML"),
+        ("---\nid: BACK-1\ntitle: never closed\n", 1, "never closed"),
+    ],
+    ids=["unclosed-list", "bad-indent", "unclosed-front-matter"],
+)
 def test_broken_front_matter_names_file_and_line(tmp_path, text, line, reason):
     path = tmp_path / "back-1 - Broken.md"
     path.write_text(text, encoding="utf-8")
@@ -337,6 +374,7 @@ def test_broken_front_matter_names_file_and_line(tmp_path, text, line, reason):
 
 
 # --- Kiro ------------------------------------------------------------------------------------
+
 
 def test_kiro_tasks_get_the_ears_criteria_they_name(tmp_path):
     folder = kiro_folder(tmp_path)
@@ -354,8 +392,10 @@ def test_kiro_tasks_get_the_ears_criteria_they_name(tmp_path):
     assert service["goal"].splitlines()[0] == "- Implement HTTP client wrapper (axios or fetch)"
     # _Requirements: 7.1, 7.2, 7.3, 7.4, 7.5, 7.6, 7.7_
     assert len(service["acceptance"]) == 7
-    assert statements(service)[0] == ("WHEN the frontend needs to fetch warband data THEN the Frontend SHALL make "
-                                      "HTTP requests to backend API endpoints")
+    assert statements(service)[0] == (
+        "WHEN the frontend needs to fetch warband data THEN the Frontend SHALL make "
+        "HTTP requests to backend API endpoints"
+    )
     # 1.1, 2.1, 2.2, 3.4, 4.1-4.6, 7.1-7.7: ranges expand to 17 criteria (too many: reported).
     assert len(subtasks["S2.1"]["acceptance"]) == 17
     assert ("oversized-subtask", "/subtasks/4/acceptance") in {(f.rule, f.path) for f in result.findings}
@@ -372,21 +412,32 @@ def test_kiro_statuses_and_optional_tasks(tmp_path):
     folder.mkdir(parents=True)
     (folder / "tasks.md").write_text(
         "# Implementation Plan\n\n- [ ] 1. Build it\n  - _Requirements: 1_\n- [-] 2. Test it\n"
-        "- [ ]* 2.1 Write property tests\n- [~] 3. Ship it\n", encoding="utf-8")
+        "- [ ]* 2.1 Write property tests\n- [~] 3. Ship it\n",
+        encoding="utf-8",
+    )
     (folder / "requirements.md").write_text(
         "# Requirements Document\n\n### Requirement 1\n\n#### Acceptance Criteria\n\n"
         "1. WHEN asked THEN the tool SHALL answer\n2. IF the input is empty THEN the tool SHALL\n"
-        "   exit with status 2\n", encoding="utf-8")
+        "   exit with status 2\n",
+        encoding="utf-8",
+    )
     result = import_path(folder)
     labels = {s["id"]: s["labels"] for s in result.plan["subtasks"]}
-    assert labels == {"S1": ["kiro:1", "status:todo"], "S2": ["kiro:2", "status:in-progress"],
-                      "S2.1": ["kiro:2.1", "status:todo", "optional"], "S3": ["kiro:3", "status:queued"]}
-    assert statements(by_id(result)["S1"]) == ["WHEN asked THEN the tool SHALL answer",
-                                               "IF the input is empty THEN the tool SHALL exit with status 2"]
+    assert labels == {
+        "S1": ["kiro:1", "status:todo"],
+        "S2": ["kiro:2", "status:in-progress"],
+        "S2.1": ["kiro:2.1", "status:todo", "optional"],
+        "S3": ["kiro:3", "status:queued"],
+    }
+    assert statements(by_id(result)["S1"]) == [
+        "WHEN asked THEN the tool SHALL answer",
+        "IF the input is empty THEN the tool SHALL exit with status 2",
+    ]
     assert result.plan["title"] == "demo"
 
 
 # --- json: our own format --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("example", CLEAN_EXAMPLES, ids=lambda p: p.name)
 def test_json_round_trip_is_byte_for_byte(tmp_path, example, capsys):
@@ -403,8 +454,7 @@ def test_json_round_trip_is_byte_for_byte(tmp_path, example, capsys):
 
 def test_json_keeps_the_plan_as_it_is_and_reports_its_findings(tmp_path):
     path = tmp_path / "plan.json"
-    path.write_text('{"version": 1, "id": "x", "id": "y", "title": "T", "task": "t", "subtasks": []}',
-                    encoding="utf-8")
+    path.write_text('{"version": 1, "id": "x", "id": "y", "title": "T", "task": "t", "subtasks": []}', encoding="utf-8")
     result = import_path(path)
     assert result.plan["id"] == "y" and "source" not in result.plan
     messages = [f.message for f in result.report.errors]
@@ -413,6 +463,7 @@ def test_json_keeps_the_plan_as_it_is_and_reports_its_findings(tmp_path):
 
 
 # --- malformed input -------------------------------------------------------------------------
+
 
 def test_truncated_json_names_line_and_column(tmp_path):
     path = tmp_path / "tasks.json"
@@ -476,11 +527,15 @@ def test_symbolic_links_out_of_the_folder_are_not_followed(tmp_path):
         import_path(folder, "kiro")
 
 
-@pytest.mark.parametrize(("name", "content", "match"), [
-    ("notes.txt", "just some notes\n", "cannot tell which tool wrote this"),
-    ("tasks.md", "# Tasks\n\nNothing here yet.\n", "cannot tell which tool wrote this"),
-    ("empty.json", "", "cannot tell which tool wrote this"),
-], ids=["text", "markdown", "empty"])
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("notes.txt", "just some notes\n", "cannot tell which tool wrote this"),
+        ("tasks.md", "# Tasks\n\nNothing here yet.\n", "cannot tell which tool wrote this"),
+        ("empty.json", "", "cannot tell which tool wrote this"),
+    ],
+    ids=["text", "markdown", "empty"],
+)
 def test_undetectable_sources_ask_for_the_format(tmp_path, name, content, match):
     (tmp_path / name).write_text(content, encoding="utf-8")
     with pytest.raises(ImportFailed, match=match):
@@ -509,7 +564,9 @@ def test_a_symbolic_link_loop_or_a_dangling_link_is_named_as_such(tmp_path):
                 import_path(path, importer)
             assert str(failure.value).startswith(f"{path}: ")
 
+
 # --- the command line ------------------------------------------------------------------------
+
 
 def run(argv, capsys):
     code = main(argv)
@@ -544,8 +601,10 @@ def test_import_of_an_unknown_format_names_the_flag_that_picks_one(tmp_path, cap
     (tmp_path / "notes.txt").write_text("just some notes\n", encoding="utf-8")
     code, out, err = run(["import", str(tmp_path / "notes.txt"), "-o", str(tmp_path / "p.json")], capsys)
     assert (code, out) == (2, "")
-    assert err == (f"decomposer import: {tmp_path / 'notes.txt'}: cannot tell which tool wrote this; "
-                   "name the format with --from (json, taskmaster, speckit, backlog, kiro)\n")
+    assert err == (
+        f"decomposer import: {tmp_path / 'notes.txt'}: cannot tell which tool wrote this; "
+        "name the format with --from (json, taskmaster, speckit, backlog, kiro)\n"
+    )
 
 
 def test_import_into_a_folder_writes_the_plan_id_there(tmp_path, capsys):
@@ -576,8 +635,12 @@ def test_import_errors_are_one_line_on_stderr_without_a_traceback(tmp_path):
         str(evil): "evil\\x1b[31m.md: cannot tell which tool wrote this",
     }
     for source, expected in cases.items():
-        result = subprocess.run([sys.executable, "-m", "decomposer", "import", source, "-o", str(tmp_path / "o.json")],
-                                capture_output=True, text=True, cwd=tmp_path)
+        result = subprocess.run(
+            [sys.executable, "-m", "decomposer", "import", source, "-o", str(tmp_path / "o.json")],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
         assert result.returncode == 2, result.stderr
         assert result.stdout == "" and "Traceback" not in result.stderr
         assert len(result.stderr.splitlines()) == 1 and expected in result.stderr
@@ -587,17 +650,53 @@ def test_import_errors_are_one_line_on_stderr_without_a_traceback(tmp_path):
 # --- arbitrary text --------------------------------------------------------------------------
 
 MARKDOWN_LINES = [
-    "---", "id: BACK-1", "title: x", "dependencies: [task-1, 2]", "labels: {a: b}", "## Description",
-    "## Acceptance Criteria", "## Definition of Done", "<!-- AC:BEGIN -->", "- [ ] #1 works", "- [x] done",
-    "## Phase 1: Setup", "- [ ] T001 [P] [US1] Do it", "- [X] T9999999999 x", "**Checkpoint**: ok",
-    "**Independent Test**: ok", "```", "### User Story 1 - A (Priority: P1)", "**Acceptance Scenarios**:",
-    "1. **Given** a, **When** b, **Then** c", "**Input**: User description: \"do it\"",
-    "- [ ] 1. Parent", "- [-]* 1.1 Child", "  - detail", "  - _Requirements: 1.1, 2.1-2.9, All, 3_",
-    "### Requirement 1", "#### Acceptance Criteria", "1. WHEN x THEN y SHALL z", "## Introduction",
-    "# Tasks: T", "\t- [ ] T2", "- [ ]", "...", "TODO",
+    "---",
+    "id: BACK-1",
+    "title: x",
+    "dependencies: [task-1, 2]",
+    "labels: {a: b}",
+    "## Description",
+    "## Acceptance Criteria",
+    "## Definition of Done",
+    "<!-- AC:BEGIN -->",
+    "- [ ] #1 works",
+    "- [x] done",
+    "## Phase 1: Setup",
+    "- [ ] T001 [P] [US1] Do it",
+    "- [X] T9999999999 x",
+    "**Checkpoint**: ok",
+    "**Independent Test**: ok",
+    "```",
+    "### User Story 1 - A (Priority: P1)",
+    "**Acceptance Scenarios**:",
+    "1. **Given** a, **When** b, **Then** c",
+    '**Input**: User description: "do it"',
+    "- [ ] 1. Parent",
+    "- [-]* 1.1 Child",
+    "  - detail",
+    "  - _Requirements: 1.1, 2.1-2.9, All, 3_",
+    "### Requirement 1",
+    "#### Acceptance Criteria",
+    "1. WHEN x THEN y SHALL z",
+    "## Introduction",
+    "# Tasks: T",
+    "\t- [ ] T2",
+    "- [ ]",
+    "...",
+    "TODO",
 ]
-FRONT_MATTER_LINES = ["id: BACK-1", "id: 7", "title: x", "title: [", "dependencies: [task-1, BACK-2.1]",
-                      "labels: {a: b}", "labels: [a, [b]]", "status: &a x", "priority: *a", "- 1"]
+FRONT_MATTER_LINES = [
+    "id: BACK-1",
+    "id: 7",
+    "title: x",
+    "title: [",
+    "dependencies: [task-1, BACK-2.1]",
+    "labels: {a: b}",
+    "labels: [a, [b]]",
+    "status: &a x",
+    "priority: *a",
+    "- 1",
+]
 markdown_text = st.lists(st.one_of(st.sampled_from(MARKDOWN_LINES), st.text(max_size=40)), max_size=30).map("\n".join)
 printable = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20)  # YAML refuses controls
 front_matter = st.lists(st.one_of(st.sampled_from(FRONT_MATTER_LINES), printable), max_size=8).map("\n".join)
@@ -610,10 +709,8 @@ task_text = st.one_of(markdown_text, st.builds("---\n{}\n---\n{}".format, front_
 def test_markdown_parsers_accept_any_text(text):
     for parse in (speckit.parse_tasks, speckit.parse_spec, kiro.parse_tasks, kiro.parse_requirements):
         parse(text)
-    try:
+    with contextlib.suppress(ImportFailed):
         backlog.parse_task(text, Path("task.md"))
-    except ImportFailed:
-        pass
 
 
 @PROPERTIES

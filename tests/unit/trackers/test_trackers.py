@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from helpers.plans import clean_plan
+from decomposer.check.validate import validate_plan
+from decomposer.cli.push_command import push_command
 from decomposer.exporters import export, get_exporter, registry
 from decomposer.plan.files import write_plan as real_write_plan
-from decomposer.cli.push_command import push_command
 from decomposer.trackers import http, push
-from decomposer.check.validate import validate_plan
 from helpers.fake_trackers import GITHUB_ERROR_422, GITHUB_ERROR_500, FakeGitHub, FakeLinear, graphql_error
+from helpers.plans import clean_plan
 
 GITHUB_TOKEN = "ghp_FAKEtoken0123456789abcdefSECRET"
 LINEAR_KEY = "lin_api_FAKEkey0123456789SECRET"
@@ -37,14 +37,24 @@ def three_subtask_plan() -> dict:
     """The clean plan with a third subtask after S2, so a failure can fall half-way."""
     plan = clean_plan()
     s3 = copy.deepcopy(plan["subtasks"][0])
-    s3.update(id="S3", title="Document the CSV export", depends_on=["S2"], labels=["docs"],
-              goal="Tell users where the CSV download is and what its columns mean.",
-              input_state={"summary": "S2 is merged; docs/reports.md has no CSV section.",
-                           "preconditions": ["S2 is merged into main"]},
-              acceptance=[{"statement": "docs/reports.md has a CSV section listing every column",
-                           "verify": {"method": "command", "command": "grep -c '^## CSV' docs/reports.md",
-                                      "expect_output": "^1$"}}],
-              pause_boundaries=[{"trigger": "If the diff touches files outside docs/", "action": "stop"}])
+    s3.update(
+        id="S3",
+        title="Document the CSV export",
+        depends_on=["S2"],
+        labels=["docs"],
+        goal="Tell users where the CSV download is and what its columns mean.",
+        input_state={
+            "summary": "S2 is merged; docs/reports.md has no CSV section.",
+            "preconditions": ["S2 is merged into main"],
+        },
+        acceptance=[
+            {
+                "statement": "docs/reports.md has a CSV section listing every column",
+                "verify": {"method": "command", "command": "grep -c '^## CSV' docs/reports.md", "expect_output": "^1$"},
+            }
+        ],
+        pause_boundaries=[{"trigger": "If the diff touches files outside docs/", "action": "stop"}],
+    )
     plan["subtasks"].append(s3)
     return plan
 
@@ -80,8 +90,19 @@ def linear(monkeypatch):
 
 
 def args(plan: Path, to: str, **options) -> Namespace:
-    values = {"plan": str(plan), "to": to, "repo": None, "team": None, "api_url": None, "yes": False,
-              "strict": False, "allow_warnings": False, "output": None, "force": False, "push": True}
+    values = {
+        "plan": str(plan),
+        "to": to,
+        "repo": None,
+        "team": None,
+        "api_url": None,
+        "yes": False,
+        "strict": False,
+        "allow_warnings": False,
+        "output": None,
+        "force": False,
+        "push": True,
+    }
     values.update(options)
     return Namespace(**values)
 
@@ -109,13 +130,20 @@ def rendered_html(markdown: str) -> str:
 
 # --- the tracker fields ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, path, message", [
-    ({"system": "github"}, "/subtasks/0/tracker/key", 'missing required field "key"'),
-    ([{"system": "github", "key": "#1"}, {"key": "ENG-1"}], "/subtasks/0/tracker/1/system",
-     'missing required field "system"'),
-    ([], "/subtasks/0/tracker", "needs at least 1 item, has none"),
-    ("#1", "/subtasks/0/tracker", "expected an object or an array, got a string"),
-])
+
+@pytest.mark.parametrize(
+    "value, path, message",
+    [
+        ({"system": "github"}, "/subtasks/0/tracker/key", 'missing required field "key"'),
+        (
+            [{"system": "github", "key": "#1"}, {"key": "ENG-1"}],
+            "/subtasks/0/tracker/1/system",
+            'missing required field "system"',
+        ),
+        ([], "/subtasks/0/tracker", "needs at least 1 item, has none"),
+        ("#1", "/subtasks/0/tracker", "expected an object or an array, got a string"),
+    ],
+)
 def test_a_bad_tracker_field_is_worded_for_its_shape(value, path, message):
     """The schema's one anyOf (a ticket or an array of them) reports the branch the value
     is trying to be, not "is not valid under any of the given schemas"."""
@@ -126,6 +154,7 @@ def test_a_bad_tracker_field_is_worded_for_its_shape(value, path, message):
 
 
 # --- GitHub: dry run ------------------------------------------------------------------------
+
 
 def test_github_dry_run_sends_nothing_needs_no_token_and_lists_every_step(github, plan_path, capsys, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN")
@@ -138,8 +167,15 @@ def test_github_dry_run_sends_nothing_needs_no_token_and_lists_every_step(github
     lines = out.splitlines()
     assert lines[0].startswith("Dry run: nothing was sent. Pushing to GitHub acme/shop")
     steps = [line.split()[:2] for line in lines[1:] if line.startswith("  ")]
-    assert steps == [["labels", "make"], ["create", "plan"], ["create", "S1"], ["create", "S2"], ["create", "S3"],
-                     ["link", "make"], ["finish", "plan"]]
+    assert steps == [
+        ["labels", "make"],
+        ["create", "plan"],
+        ["create", "S1"],
+        ["create", "S2"],
+        ["create", "S3"],
+        ["link", "make"],
+        ["finish", "plan"],
+    ]
     s2 = next(line for line in lines if line.split()[:2] == ["create", "S2"])
     assert '"S2 · Add the download button"' in s2 and "labels: autonomy: gated" in s2
     assert "blocked by S1 (created before it)" in s2 and "sub-issue of the plan issue" in s2
@@ -158,6 +194,7 @@ def test_github_dry_run_after_a_push_shows_updates_with_numbers(github, plan_pat
 
 # --- GitHub: push ---------------------------------------------------------------------------
 
+
 def test_github_push_creates_parent_children_links_and_blocked_by(github, plan_path, capsys):
     assert push_github(plan_path, github) == 0
     out = capsys.readouterr().out
@@ -169,15 +206,24 @@ def test_github_push_creates_parent_children_links_and_blocked_by(github, plan_p
     # Sub-issues: linked by integer id (which differs from the number), in order.
     assert github.sub_issues == {1: [s1["id"], s2["id"], s3["id"]]}
     links = [r for r in github.requests if r.method == "POST" and r.path.endswith("/sub_issues")]
-    assert [r.body for r in links] == [{"sub_issue_id": s1["id"]}, {"sub_issue_id": s2["id"]},
-                                       {"sub_issue_id": s3["id"]}]
+    assert [r.body for r in links] == [
+        {"sub_issue_id": s1["id"]},
+        {"sub_issue_id": s2["id"]},
+        {"sub_issue_id": s3["id"]},
+    ]
     assert all(type(r.body["sub_issue_id"]) is int for r in links)
     # Blocked-by lines carry the numbers; sections use issue-form headings.
     assert "- Blocked by #2 · S1 · Write the CSV serializer" in s2["body"]
     assert "- Blocked by #3 · S2 · Add the download button" in s3["body"]
     assert "None: it can start first." in s1["body"]
-    for heading in ("### Goal", "### Input state", "### Acceptance criteria", "### Pause boundaries",
-                    "### Autonomy and risk", "### Depends on"):
+    for heading in (
+        "### Goal",
+        "### Input state",
+        "### Acceptance criteria",
+        "### Pause boundaries",
+        "### Autonomy and risk",
+        "### Depends on",
+    ):
         assert heading in s2["body"]
     # The parent's body was finished with every subtask's number.
     for n, sid in ((2, "S1"), (3, "S2"), (4, "S3")):
@@ -212,21 +258,28 @@ def test_github_request_shapes(github, plan_path):
     assert order == [("POST", "issues")] * 4 + [("GET", "sub_issues")] + [("POST", "sub_issues")] * 3 + [("PATCH", "1")]
 
 
-@pytest.mark.parametrize("status, body, message", [
-    (500, GITHUB_ERROR_500, "500 Server Error"),
-    (422, GITHUB_ERROR_422, "422 Validation Failed: body is too long"),
-])
+@pytest.mark.parametrize(
+    "status, body, message",
+    [
+        (500, GITHUB_ERROR_500, "500 Server Error"),
+        (422, GITHUB_ERROR_422, "422 Validation Failed: body is too long"),
+    ],
+)
 def test_github_failure_half_way_reports_and_keeps_what_was_created(github, plan_path, capsys, status, body, message):
     github.fail("POST", r"/issues$", nth=3, status=status, body=body)  # the parent, S1, then S2 fails
     assert push_github(plan_path, github) == 1
     captured = capsys.readouterr()
     err = captured.err.splitlines()
-    assert err[0] == (f"decomposer export: push to GitHub acme/shop at {github.url.split('//')[1]} stopped: "
-                      f"S2 (create) failed: GitHub creating the issue for S2: {message}")
+    assert err[0] == (
+        f"decomposer export: push to GitHub acme/shop at {github.url.split('//')[1]} stopped: "
+        f"S2 (create) failed: GitHub creating the issue for S2: {message}"
+    )
     created = next(line for line in err if line.startswith("  created: "))
     assert f"plan #1 {github.html_url(1)}" in created and f"S1 #2 {github.html_url(2)}" in created
-    assert next(line for line in err if line.startswith("  not attempted: ")) == \
-        "  not attempted: S3 (create), link, plan (finish)"
+    assert (
+        next(line for line in err if line.startswith("  not attempted: "))
+        == "  not attempted: S3 (create), link, plan (finish)"
+    )
     assert any("run the same command again to finish" in line for line in err)
     plan = read_plan(plan_path)
     assert plan["tracker"]["key"] == "#1" and plan["subtasks"][0]["tracker"]["key"] == "#2"
@@ -294,8 +347,14 @@ def test_github_rerun_updates_what_changed_and_keeps_labels_added_on_github(gith
 
 
 def test_github_rate_limit_is_waited_out_and_creates_nothing_twice(github, plan_path):
-    github.fail("POST", r"/issues$", nth=2, status=429, body={"message": "You have exceeded a secondary rate limit"},
-                headers={"retry-after": "0"})
+    github.fail(
+        "POST",
+        r"/issues$",
+        nth=2,
+        status=429,
+        body={"message": "You have exceeded a secondary rate limit"},
+        headers={"retry-after": "0"},
+    )
     assert push_github(plan_path, github) == 0
     assert github.created == 4
 
@@ -307,8 +366,14 @@ def test_github_server_error_on_a_read_is_retried(github, plan_path):
 
 
 def test_github_a_long_rate_limit_is_reported_not_waited_out(github, plan_path, capsys):
-    github.fail("POST", r"/labels$", nth=1, status=403, body={"message": "API rate limit exceeded"},
-                headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 3600)})
+    github.fail(
+        "POST",
+        r"/labels$",
+        nth=1,
+        status=403,
+        body={"message": "API rate limit exceeded"},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 3600)},
+    )
     started = time.monotonic()
     assert push_github(plan_path, github) == 3
     assert time.monotonic() - started < 10
@@ -319,8 +384,10 @@ def test_github_a_long_rate_limit_is_reported_not_waited_out(github, plan_path, 
 def test_github_an_answer_without_an_issue_is_reported(github, plan_path, capsys):
     github.fail("POST", r"/issues$", nth=1, status=201, body=[])
     assert push_github(plan_path, github) == 3
-    assert "plan (create) failed: GitHub creating the issue for plan: the answer has no issue number" in \
-        capsys.readouterr().err
+    assert (
+        "plan (create) failed: GitHub creating the issue for plan: the answer has no issue number"
+        in capsys.readouterr().err
+    )
 
 
 def test_an_unforeseen_error_in_a_step_is_reported_not_raised():
@@ -330,8 +397,11 @@ def test_an_unforeseen_error_in_a_step_is_reported_not_raised():
     def fine():
         return push.Result("created", "#1")
 
-    steps = [push.Step("create", "plan", "", fine), push.Step("create", "S1", "", broken),
-             push.Step("link", "", "", fine)]
+    steps = [
+        push.Step("create", "plan", "", fine),
+        push.Step("create", "S1", "", broken),
+        push.Step("link", "", "", fine),
+    ]
     said = []
     outcome = push.run_steps(steps, said.append)
     assert said == ["created   plan     #1"]
@@ -379,17 +449,20 @@ def test_gh_token_is_used_when_github_token_is_absent(github, plan_path, monkeyp
     assert push_github(plan_path, github) == 0
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"repo": None}, "--push --to github needs --repo OWNER/NAME"),
-    ({"repo": "acme"}, "is not OWNER/NAME"),
-    ({"repo": "acme/.."}, "is not OWNER/NAME"),
-    ({"repo": "acme/shop/../../x"}, "is not OWNER/NAME"),
-    ({"api_url": "http://github.example.com/api/v3"}, "must use https"),
-    ({"api_url": "https://user:pw@github.example.com"}, "must not carry credentials"),
-    ({"team": "ENG"}, "--team is for Linear"),
-    ({"output": "out"}, "-o/--output is for writing files"),
-    ({"plan": "-"}, "give a file, not standard input"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"repo": None}, "--push --to github needs --repo OWNER/NAME"),
+        ({"repo": "acme"}, "is not OWNER/NAME"),
+        ({"repo": "acme/.."}, "is not OWNER/NAME"),
+        ({"repo": "acme/shop/../../x"}, "is not OWNER/NAME"),
+        ({"api_url": "http://github.example.com/api/v3"}, "must use https"),
+        ({"api_url": "https://user:pw@github.example.com"}, "must not carry credentials"),
+        ({"team": "ENG"}, "--team is for Linear"),
+        ({"output": "out"}, "-o/--output is for writing files"),
+        ({"plan": "-"}, "give a file, not standard input"),
+    ],
+)
 def test_github_usage_errors(plan_path, capsys, options, message):
     parsed = args(plan_path, "github", repo="acme/shop")
     vars(parsed).update(options)
@@ -427,8 +500,10 @@ def test_a_failed_save_stops_the_push_and_says_what_to_record(github, plan_path,
     assert push_github(plan_path, github) == 1
     err = capsys.readouterr().err
     entry = json.dumps({"system": "github", "key": "#2", "url": github.html_url(2)})
-    assert f"S1 (create) failed: the issue for S1 is #2 ({github.html_url(2)}) but {plan_path} could not be saved " \
-           f"(No space left on device): add {entry} to its tracker" in err
+    assert (
+        f"S1 (create) failed: the issue for S1 is #2 ({github.html_url(2)}) but {plan_path} could not be saved "
+        f"(No space left on device): add {entry} to its tracker" in err
+    )
     assert github.created == 2 and read_plan(plan_path)["tracker"]["key"] == "#1"
 
 
@@ -474,10 +549,16 @@ def test_plan_text_reaches_github_escaped(github, plan_path, capsys):
 
 # --- the token --------------------------------------------------------------------------------
 
+
 def test_the_token_appears_in_no_output_and_no_file(github, plan_path, capsys, tmp_path):
     # The server even echoes the token in an error message; it must not reach the user.
-    github.fail("POST", r"/issues$", nth=3, status=422,
-                body={"message": f"Validation Failed for Bearer {GITHUB_TOKEN}", "errors": []})
+    github.fail(
+        "POST",
+        r"/issues$",
+        nth=3,
+        status=422,
+        body={"message": f"Validation Failed for Bearer {GITHUB_TOKEN}", "errors": []},
+    )
     assert push_github(plan_path, github) == 1
     assert push_command(args(plan_path, "github", repo="acme/shop", api_url=github.url)) == 0  # dry run
     assert push_github(plan_path, github) == 0
@@ -503,6 +584,7 @@ def test_the_linear_key_appears_in_no_output_and_no_file(linear, plan_path, caps
 
 
 # --- Linear -----------------------------------------------------------------------------------
+
 
 def test_linear_dry_run_sends_nothing(linear, plan_path, capsys, monkeypatch):
     monkeypatch.delenv("LINEAR_API_KEY")
@@ -583,8 +665,14 @@ def test_linear_server_error_before_anything_exit_3(linear, plan_path, capsys):
 
 
 def test_linear_rate_limit_in_the_body_is_retried(linear, plan_path):
-    linear.fail("POST", "Teams", nth=1, status=400, body=graphql_error("Rate limit exceeded", "RATELIMITED"),
-                headers={"retry-after": "0"})
+    linear.fail(
+        "POST",
+        "Teams",
+        nth=1,
+        status=400,
+        body=graphql_error("Rate limit exceeded", "RATELIMITED"),
+        headers={"retry-after": "0"},
+    )
     assert push_linear(plan_path, linear) == 0
     assert linear.created == 4
 
@@ -602,8 +690,14 @@ def test_linear_teams_are_read_page_by_page(linear, plan_path, monkeypatch):
     def one_team_a_page(variables):
         cursors.append(variables.get("after"))
         start = int(variables.get("after") or 0)
-        return {"data": {"teams": {"nodes": linear.teams[start:start + 1], "pageInfo": {
-            "hasNextPage": start + 1 < len(linear.teams), "endCursor": str(start + 1)}}}}
+        return {
+            "data": {
+                "teams": {
+                    "nodes": linear.teams[start : start + 1],
+                    "pageInfo": {"hasNextPage": start + 1 < len(linear.teams), "endCursor": str(start + 1)},
+                }
+            }
+        }
 
     monkeypatch.setattr(linear, "_teams", one_team_a_page)
     assert push_linear(plan_path, linear, team="OPS") == 0
@@ -623,6 +717,7 @@ def test_linear_a_teams_cursor_that_does_not_move_ends_the_listing(linear, plan_
     assert push_linear(plan_path, linear) == 0
     assert cursors == [None, "same"] and linear.created == 4
 
+
 def test_linear_bad_key_exit_3(linear, plan_path, capsys, monkeypatch):
     monkeypatch.setenv("LINEAR_API_KEY", "lin_api_wrong")
     assert push_linear(plan_path, linear) == 3
@@ -641,6 +736,7 @@ def test_the_same_plan_in_github_and_linear_keeps_both_tickets(github, linear, p
 
 # --- offline exporters --------------------------------------------------------------------------
 
+
 def test_registry_offers_the_tracker_exporters():
     exporters = registry()
     assert exporters["github"].kind == "folder" and exporters["linear"].kind == "file"
@@ -651,11 +747,20 @@ def test_registry_offers_the_tracker_exporters():
 def test_github_render_writes_bodies_and_a_manifest(tmp_path):
     plan = three_subtask_plan()
     files = get_exporter("github").render(plan)
-    assert list(files) == ["issues.json", "plan.md", "S1-write-the-csv-serializer.md",
-                           "S2-add-the-download-button.md", "S3-document-the-csv-export.md"]
+    assert list(files) == [
+        "issues.json",
+        "plan.md",
+        "S1-write-the-csv-serializer.md",
+        "S2-add-the-download-button.md",
+        "S3-document-the-csv-export.md",
+    ]
     manifest = json.loads(files["issues.json"])
     assert [(i["key"], i["parent"], i["blocked_by"]) for i in manifest["issues"]] == [
-        ("plan", None, []), ("S1", "plan", []), ("S2", "plan", ["S1"]), ("S3", "plan", ["S2"])]
+        ("plan", None, []),
+        ("S1", "plan", []),
+        ("S2", "plan", ["S1"]),
+        ("S3", "plan", ["S2"]),
+    ]
     assert manifest["issues"][2]["title"] == "S2 · Add the download button"
     assert manifest["issues"][2]["labels"] == ["autonomy: gated"]
     assert [i["body_file"] for i in manifest["issues"]] == list(files)[1:]
@@ -672,17 +777,27 @@ def test_github_and_push_render_the_same_bodies(github, plan_path):
     assert push_github(plan_path, github) == 0
     assert github.issues[2]["body"] == offline["S1-write-the-csv-serializer.md"]
     assert github.issues[3]["body"] == offline["S2-add-the-download-button.md"].replace(
-        "- Blocked by S1 · Write the CSV serializer (no ticket yet)", "- Blocked by #2 · S1 · Write the CSV serializer")
+        "- Blocked by S1 · Write the CSV serializer (no ticket yet)", "- Blocked by #2 · S1 · Write the CSV serializer"
+    )
 
 
 @pytest.mark.parametrize("name", ["github", "linear"])
-@pytest.mark.parametrize("plan", [
-    {},
-    {"subtasks": "not a list"},
-    {"subtasks": [1, None, {"id": 3, "title": ["a"], "depends_on": "S1", "labels": [1, None], "risk": "hi"}]},
-    {"id": "p", "title": None, "task": 7, "context": {"a": 1},
-     "subtasks": [{"id": "S1", "depends_on": ["S1", 2], "estimate": "XXL"}, {"id": "S1"}]},
-], ids=["empty", "subtasks-not-a-list", "wrong-types", "repeated-ids"])
+@pytest.mark.parametrize(
+    "plan",
+    [
+        {},
+        {"subtasks": "not a list"},
+        {"subtasks": [1, None, {"id": 3, "title": ["a"], "depends_on": "S1", "labels": [1, None], "risk": "hi"}]},
+        {
+            "id": "p",
+            "title": None,
+            "task": 7,
+            "context": {"a": 1},
+            "subtasks": [{"id": "S1", "depends_on": ["S1", 2], "estimate": "XXL"}, {"id": "S1"}],
+        },
+    ],
+    ids=["empty", "subtasks-not-a-list", "wrong-types", "repeated-ids"],
+)
 def test_tracker_renders_accept_any_plan_for_the_preview(name, plan):
     files = get_exporter(name).render(plan)
     assert files and all(isinstance(text, str) and text for text in files.values())
@@ -690,11 +805,15 @@ def test_tracker_renders_accept_any_plan_for_the_preview(name, plan):
 
 def test_linear_render_is_a_list_of_issue_create_inputs():
     plan = three_subtask_plan()
-    (name, text), = get_exporter("linear").render(plan).items()
+    ((name, text),) = get_exporter("linear").render(plan).items()
     assert name == "fixture-plan-linear.json"
     inputs = json.loads(text)
-    assert [i["title"] for i in inputs] == ["Add CSV export to the reports page", "S1 · Write the CSV serializer",
-                                            "S2 · Add the download button", "S3 · Document the CSV export"]
+    assert [i["title"] for i in inputs] == [
+        "Add CSV export to the reports page",
+        "S1 · Write the CSV serializer",
+        "S2 · Add the download button",
+        "S3 · Document the CSV export",
+    ]
     parent = inputs[0]
     assert set(parent) == {"id", "title", "description"}
     assert all(i["parentId"] == parent["id"] for i in inputs[1:])
@@ -727,6 +846,7 @@ def test_tracker_renders_take_hostile_text_as_text(tmp_path):
 
 # --- through the command line -------------------------------------------------------------------
 
+
 def test_cli_push_to_github_dry_run_then_yes(github, plan_path, capsys):
     from decomposer.cli.main import main
 
@@ -742,8 +862,10 @@ def test_cli_push_to_github_dry_run_then_yes(github, plan_path, capsys):
 def test_cli_push_to_linear(linear, plan_path, capsys):
     from decomposer.cli.main import main
 
-    assert main(["export", str(plan_path), "--to", "linear", "--push", "--team", "ENG", "--api-url", linear.url,
-                 "--yes"]) == 0
+    assert (
+        main(["export", str(plan_path), "--to", "linear", "--push", "--team", "ENG", "--api-url", linear.url, "--yes"])
+        == 0
+    )
     assert linear.created == 4
     assert "Pushed to Linear team ENG (Engineering)" in capsys.readouterr().out
 

@@ -18,12 +18,26 @@ from pathlib import Path
 
 import pytest
 
-from helpers.plans import clean_plan
-from decomposer.verify import runs as verify
-from decomposer.cli.main import _parser, main
 from decomposer.check.validate import validate_plan
-from decomposer.verify.runs import TAIL_BYTES, PlannedRun, RunCancelled, StaleRun, UnknownSubtask, evidence_edit, planned_runs, record, review_waiting, run_one, secret_values, stored_tail, summarize
+from decomposer.cli.main import _parser, main
 from decomposer.cli.verify_command import verify_command
+from decomposer.verify import runs as verify
+from decomposer.verify.runs import (
+    TAIL_BYTES,
+    PlannedRun,
+    RunCancelled,
+    StaleRun,
+    UnknownSubtask,
+    evidence_edit,
+    planned_runs,
+    record,
+    review_waiting,
+    run_one,
+    secret_values,
+    stored_tail,
+    summarize,
+)
+from helpers.plans import clean_plan
 
 PY = shlex.quote(sys.executable)
 FAKE_KEY = "sk-ant-test-Zq8WvX3kLm9Rt2Yp7Hn4Jd6Fs1Gb5Vc0"
@@ -85,6 +99,7 @@ class FakeTerminal(io.StringIO):
 
 # --- planning ------------------------------------------------------------------------------
 
+
 def test_planned_runs_and_reviews_of_the_clean_plan():
     plan = clean_plan()
     plan["subtasks"][0]["acceptance"][0]["verify"]["timeout_s"] = 30
@@ -118,6 +133,7 @@ def test_malformed_criteria_are_left_out():
 
 # --- running -------------------------------------------------------------------------------
 
+
 def test_exit_code_decides(tmp_path):
     assert run_one(run("exit 0"), tmp_path, 10).passed
     failed = run_one(run("exit 3"), tmp_path, 10)
@@ -129,14 +145,17 @@ def test_exit_code_decides(tmp_path):
     assert (killed.passed, killed.exit_code) == (False, 137)  # 128 + SIGKILL, as in $?
 
 
-@pytest.mark.parametrize("output, pattern, passed", [
-    ("5 passed in 0.1s\n", "[0-9]+ passed", True),      # searched, not matched whole
-    ("0\n", "^0$", True),                               # a final newline is allowed
-    ("10\n0\n", "^0$", False),                          # no MULTILINE: ^ and $ are the whole output
-    ("10\n0\n", "(?m)^0$", True),
-    ("\x1b[32m5 passed\x1b[0m\n", "^5 passed$", True),  # colour codes are not output
-    ("nothing\n", "passed", False),
-])
+@pytest.mark.parametrize(
+    "output, pattern, passed",
+    [
+        ("5 passed in 0.1s\n", "[0-9]+ passed", True),  # searched, not matched whole
+        ("0\n", "^0$", True),  # a final newline is allowed
+        ("10\n0\n", "^0$", False),  # no MULTILINE: ^ and $ are the whole output
+        ("10\n0\n", "(?m)^0$", True),
+        ("\x1b[32m5 passed\x1b[0m\n", "^5 passed$", True),  # colour codes are not output
+        ("nothing\n", "passed", False),
+    ],
+)
 def test_expect_output_is_searched_in_the_output(tmp_path, output, pattern, passed):
     evidence = run_one(run(python(f"import sys; sys.stdout.write({output!r})"), expect_output=pattern), tmp_path, 10)
     assert evidence.exit_code == 0
@@ -170,8 +189,10 @@ def test_catastrophic_pattern_cannot_hang_the_run(tmp_path, monkeypatch):
 def test_timeout_stops_the_command_and_its_grandchild(tmp_path):
     pid_file = tmp_path / "grandchild.pid"
     grandchild = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
-    child = (f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); "
-             "print('started', flush=True); time.sleep(60)")
+    child = (
+        f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); "
+        "print('started', flush=True); time.sleep(60)"
+    )
     started = time.monotonic()
     evidence = run_one(run(python(child)), tmp_path, 1.5)
     assert time.monotonic() - started < 10
@@ -253,19 +274,32 @@ def test_a_tail_cut_inside_a_secret_hides_the_fragment():
     for padding in range(3980, 4120):
         tail = stored_tail(FAKE_KEY + "y" * padding, secrets)
         assert len(tail.encode("utf-8")) <= TAIL_BYTES
-        leaked = [FAKE_KEY[i:i + 6] for i in range(len(FAKE_KEY) - 5) if FAKE_KEY[i:i + 6] in tail]
+        leaked = [FAKE_KEY[i : i + 6] for i in range(len(FAKE_KEY) - 5) if FAKE_KEY[i : i + 6] in tail]
         assert leaked == [], (padding, tail[:60])
 
 
 def test_secret_names():
-    env = {"ANTHROPIC_API_KEY": "a" * 20, "GH_TOKEN": "b" * 20, "LINEAR_API_KEY": "c" * 20,
-           "db_password": "d" * 20, "AWS_SECRET": "e" * 30, "HOME": "/home/someone/x", "X_KEY": "1"}
+    env = {
+        "ANTHROPIC_API_KEY": "a" * 20,
+        "GH_TOKEN": "b" * 20,
+        "LINEAR_API_KEY": "c" * 20,
+        "db_password": "d" * 20,
+        "AWS_SECRET": "e" * 30,
+        "HOME": "/home/someone/x",
+        "X_KEY": "1",
+    }
     assert {name for name, _ in secret_values(env)} == {
-        "ANTHROPIC_API_KEY", "GH_TOKEN", "LINEAR_API_KEY", "db_password", "AWS_SECRET"}
+        "ANTHROPIC_API_KEY",
+        "GH_TOKEN",
+        "LINEAR_API_KEY",
+        "db_password",
+        "AWS_SECRET",
+    }
     assert secret_values(env)[0][0] == "AWS_SECRET"  # longest first
 
 
 # --- recording and summary -----------------------------------------------------------------
+
 
 def test_record_keeps_the_latest_result_per_criterion_newest_last(tmp_path):
     plan = plan_with({"command": "exit 0"}, {"command": "exit 1"})
@@ -301,16 +335,24 @@ def test_summary_counts_per_subtask(tmp_path):
     results = [run_one(runs[0], tmp_path, 10)]
     summary = summarize(runs, results, review_waiting(plan), interrupted=True)
     assert [(s.subtask_id, s.passed, s.failed, s.not_run, s.waiting_review) for s in summary.subtasks] == [
-        ("S1", 1, 0, 0, 0), ("S2", 0, 0, 1, 1)]
+        ("S1", 1, 0, 0, 0),
+        ("S2", 0, 0, 1, 1),
+    ]
     assert (summary.not_run, summary.all_passed, summary.interrupted) == (1, False, True)
 
 
 # --- the command line ----------------------------------------------------------------------
 
+
 def test_yes_runs_everything_saves_evidence_and_exits_0(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(Path(__file__).parent)  # the default folder is the plan's, not this one
-    path = write(tmp_path, plan_with({"command": python("open('here', 'w'); print('5 passed')"),
-                                      "expect_output": "[0-9]+ passed"}, {"command": "echo fine"}))
+    path = write(
+        tmp_path,
+        plan_with(
+            {"command": python("open('here', 'w'); print('5 passed')"), "expect_output": "[0-9]+ passed"},
+            {"command": "echo fine"},
+        ),
+    )
     assert main(["verify", str(path), "--yes"]) == 0
     out, err = capsys.readouterr()
     assert (tmp_path / "here").exists()
@@ -442,8 +484,12 @@ def test_ctrl_c_stops_the_running_command_and_saves(tmp_path):
     pid_file = tmp_path / "sleeper.pid"
     sleeper = python(f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)")
     path = write(tmp_path, plan_with({"command": "echo one"}, {"command": sleeper}))
-    cli = subprocess.Popen([sys.executable, "-m", "decomposer", "verify", str(path), "--yes"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "decomposer", "verify", str(path), "--yes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert wait_for(pid_file.exists), "the second command never started"
         assert wait_for(lambda: pid_file.read_text() != "")
