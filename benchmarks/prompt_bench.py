@@ -1,7 +1,7 @@
 """Prompt size: what each request to Claude carries, and how much of it is cacheable.
 
 Captures the exact request bodies the engine sends, through the real anthropic SDK and
-the fake Messages API of tests/fakeapi.py behind httpx2.MockTransport (no network), for:
+the fake Messages API of tests/helpers/fakeapi.py behind httpx2.MockTransport (no network), for:
 
   decompose   the first call, for the task and context of examples/db-migration.json
   repair      the second call of that conversation, after a reply with one schema error

@@ -7,7 +7,7 @@ Two validators, one verdict:
 * ``jsonschema`` (pure Python) is the reference. It runs only when the fast path says
   "invalid", and its structured errors become the messages a reviewer reads.
 
-The two must agree on every input; ``tests/test_schema_agreement.py`` proves it on every
+The two must agree on every input; ``tests/unit/check/test_schema_agreement.py`` proves it on every
 fixture and on generated plans. The one dialect difference, ``$`` in ``pattern``, is
 settled below in favour of the ECMA-262 semantics the JSON Schema spec prescribes.
 """

@@ -11,8 +11,9 @@ import os
 import sys
 
 from decomposer import __version__
-from decomposer.cli import export_command as export_cli  # both import only argparse until a command runs
-from decomposer.cli import import_command as import_cli
+
+# Each imports only argparse until its command runs.
+from decomposer.cli import export_command, import_command, verify_command
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,13 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--format", choices=("text", "json"), default="text")
     review.add_argument("--model", metavar="M")
 
-    export_cli.add_parser(commands)
-    import_cli.add_parser(commands)
-    from decomposer.cli import (
-        verify_command as verify_cli,  # defines the arguments only; the run imports the rest lazily
-    )
-
-    verify_cli.add_parser(commands)
+    export_command.add_parser(commands)
+    import_command.add_parser(commands)
+    verify_command.add_parser(commands)
 
     commands.add_parser("schema", help="print the plan JSON Schema", description="Print the plan JSON Schema.")
     commands.add_parser("rules", help="list the rules check applies", description="List the rules check applies.")
@@ -123,17 +120,11 @@ def _rules(_args) -> int:
 
 def _claude(name: str):
     def handler(args) -> int:
-        from decomposer.cli import model_commands as claude_cli
+        from decomposer.cli import model_commands
 
-        return getattr(claude_cli, name)(args)
+        return getattr(model_commands, name)(args)
 
     return handler
-
-
-def _verify(args) -> int:
-    from decomposer.cli.verify_command import verify_command
-
-    return verify_command(args)
 
 
 SUBCOMMANDS = ("check", "decompose", "refine", "review", "export", "import", "verify", "schema", "rules")
@@ -193,9 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         "decompose": _claude("decompose_command"),
         "refine": _claude("refine_command"),
         "review": _claude("review_command"),
-        "export": export_cli.export_command,
-        "import": import_cli.import_command,
-        "verify": _verify,
+        "export": export_command.export_command,
+        "import": import_command.import_command,
+        "verify": verify_command.verify_command,
     }
     if args.command is None:
         parser.print_help()

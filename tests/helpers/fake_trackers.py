@@ -1,5 +1,5 @@
 """Fake GitHub REST and Linear GraphQL servers, over real HTTP on 127.0.0.1, for the push
-tests (``tests/test_trackers.py``).
+tests (``tests/unit/trackers/test_trackers.py``).
 
 Each keeps its state in memory (issues, labels, sub-issue links, teams), answers as the
 real API does for the calls decomposer makes, and checks what a real server would refuse:

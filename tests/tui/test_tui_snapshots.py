@@ -1,5 +1,5 @@
 """SVG snapshots of every screen (100x30, and the workspace at 80x24). Refresh with
-`pytest tests/test_tui_snapshots.py --snapshot-update`, then look at each SVG before
+`pytest tests/tui/test_tui_snapshots.py --snapshot-update`, then look at each SVG before
 committing it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Semantic checks (decomposer/checks.py) and delegation readiness, through validate_plan.
+"""Semantic checks (decomposer/check/semantic.py) and delegation readiness, through validate_plan.
 
 Every test starts from the clean fixture plan (zero findings) and changes one thing, so
 a finding that appears can only come from that change.

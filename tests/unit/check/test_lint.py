@@ -1,4 +1,4 @@
-"""The wording lint (decomposer/lint.py) and its word lists, through validate_plan.
+"""The wording lint (decomposer/check/lint.py) and its word lists, through validate_plan.
 
 Every test puts one text into the clean fixture plan (zero findings), so a finding that
 appears can only come from that text.

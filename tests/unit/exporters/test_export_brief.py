@@ -1,8 +1,8 @@
 """The ``brief`` exporter: one prompt per subtask for a coding agent, and an index.
 
-Golden files: ``tests/golden/brief/`` holds the export of ``examples/db-migration.json``,
+Golden files: ``tests/unit/exporters/golden/brief/`` holds the export of ``examples/db-migration.json``,
 read by hand when it was made; regenerate with ``UPDATE_GOLDEN=1 pytest
-tests/test_export_brief.py`` after an intended change and read the diff.
+tests/unit/exporters/test_export_brief.py`` after an intended change and read the diff.
 """
 
 from __future__ import annotations

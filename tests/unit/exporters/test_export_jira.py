@@ -1,9 +1,9 @@
 """The ``jira-csv`` exporter: structure, RFC 4180, labels, priorities, and cells that
 cannot run as spreadsheet formulas. Every test parses the CSV back with the csv module.
 
-Golden file: ``tests/golden/jira-csv/`` holds the export of ``examples/db-migration.json``,
+Golden file: ``tests/unit/exporters/golden/jira-csv/`` holds the export of ``examples/db-migration.json``,
 read by hand when it was made; regenerate with ``UPDATE_GOLDEN=1 pytest
-tests/test_export_jira.py`` after an intended change and read the diff.
+tests/unit/exporters/test_export_jira.py`` after an intended change and read the diff.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Exporters: the registry, safe names, JSON and Markdown output, and how export writes.
 
-Golden files: ``tests/golden/json/`` and ``tests/golden/markdown/`` hold the exports of
+Golden files: ``tests/unit/exporters/golden/json/`` and ``tests/unit/exporters/golden/markdown/`` hold the exports of
 ``examples/db-migration.json``, read and checked by hand when they were made. After an
 intended change to the output, regenerate them with ``UPDATE_GOLDEN=1 pytest
-tests/test_exporters.py``, read the diff, and commit it.
+tests/unit/exporters/test_exporters.py``, read the diff, and commit it.
 """
 
 from __future__ import annotations

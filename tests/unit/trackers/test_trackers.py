@@ -1,5 +1,5 @@
 """Pushing a plan to GitHub and Linear (``decomposer.trackers``), against the fake servers
-of ``tests/fake_trackers.py`` over real HTTP on 127.0.0.1; and the offline ``github`` and
+of ``tests/helpers/fake_trackers.py`` over real HTTP on 127.0.0.1; and the offline ``github`` and
 ``linear`` exporters.
 
 The push paths: the dry run sends nothing; a push creates the parent, the children, the
