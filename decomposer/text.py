@@ -1,9 +1,11 @@
-"""Small helpers for putting untrusted text into messages."""
+"""Small helpers for putting untrusted text into messages and stored output: escaping,
+shortening, and the one scheme that keeps secrets out of both."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 
 # C0/C1 controls, DEL, and the Unicode bidi overrides/isolates that can reorder what a
 # terminal shows (CVE-2021-42574 "Trojan Source"); also lone surrogates, which JSON can
@@ -30,6 +32,19 @@ _LINE_BREAKS = re.compile("[\r\n\t\u2028\u2029]+")
 def one_line(text: str) -> str:
     """Collapse line breaks and tabs, then escape what remains unsafe."""
     return terminal_safe(_LINE_BREAKS.sub(" ", text))
+
+
+# CSI (colours, cursor moves), OSC (window titles, hyperlinks) and two-character escapes.
+_ANSI_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]"
+)
+_CARRIAGE_RETURNS = re.compile(r"\r\n?")
+
+
+def visible_text(raw: str) -> str:
+    """Output as a reader sees it: ANSI escape sequences removed, line endings "\\n"
+    (a lone "\\r", as progress bars use, ends a line too)."""
+    return _CARRIAGE_RETURNS.sub("\n", _ANSI_ESCAPES.sub("", raw))
 
 
 def shorten(text: str, limit: int = 60) -> str:
@@ -68,11 +83,62 @@ def json_type_name(value: object) -> str:
     return type(value).__name__
 
 
-def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
-    return text.replace(secret, "***") if secret else text
-
-
 def plural(count: int, word: str) -> str:
     """``1 error``, ``2 errors``."""
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# --- secrets ----------------------------------------------------------------------------------
+# One scheme for every caller: a secret's value is replaced whole wherever it appears, by a
+# mask that says something was there but not what. A credential the caller holds (the token a
+# push sends, the key a failed request carried) becomes MASK; the value of a secret environment
+# variable in a command's output becomes "[NAME redacted]", so a reader learns which variable
+# it was. Several secrets are replaced longest first, so one that contains another goes whole.
+
+MASK = "***"
+# Variables whose values never go into stored output, besides any name ending in a suffix.
+SECRET_NAMES = frozenset({"ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "LINEAR_API_KEY"})
+SECRET_SUFFIXES = ("_TOKEN", "_KEY", "_SECRET", "_PASSWORD")
+# Shorter values are not credentials ("1", "yes"); replacing them would garble output.
+MIN_SECRET_CHARS = 8
+# A cut text that begins with at least this many characters of a secret's end is masked.
+MIN_FRAGMENT_CHARS = 4
+
+
+def redact(text: str, secret: str | None, mask: str = MASK) -> str:
+    """``text`` with every occurrence of ``secret`` replaced by ``mask``."""
+    return text.replace(secret, mask) if secret else text
+
+
+def secret_variables(env: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(name, value) of the variables whose values must never be stored: the API key,
+    tracker tokens, and any name ending in _TOKEN, _KEY, _SECRET or _PASSWORD. Longest
+    value first, so a secret that contains another is replaced whole."""
+    found = [
+        (name, value)
+        for name, value in env.items()
+        if (name.upper() in SECRET_NAMES or name.upper().endswith(SECRET_SUFFIXES)) and len(value) >= MIN_SECRET_CHARS
+    ]
+    return sorted(found, key=lambda item: -len(item[1]))
+
+
+def variable_mask(name: str) -> str:
+    """What replaces the value of the secret variable ``name``."""
+    return f"[{name} redacted]"
+
+
+def redact_variables(text: str, secrets: Sequence[tuple[str, str]]) -> str:
+    """``text`` with the value of each of ``secrets`` (``secret_variables``) replaced by
+    its ``variable_mask``."""
+    for name, value in secrets:
+        text = redact(text, value, variable_mask(name))
+    return text
+
+
+def redact_cut_start(text: str, secrets: Sequence[tuple[str, str]]) -> str:
+    """A text cut in the middle of a secret starts with its last characters: mask them."""
+    for name, value in secrets:
+        for length in range(min(len(value) - 1, len(text)), MIN_FRAGMENT_CHARS - 1, -1):
+            if text.startswith(value[-length:]):
+                return variable_mask(name) + text[length:]
+    return text

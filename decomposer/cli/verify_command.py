@@ -9,21 +9,27 @@ Exit codes: 0 every command ran and passed, 1 a command failed (or the user decl
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decomposer.cli.exit_codes import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from decomposer.cli.output import err, out
 from decomposer.text import one_line, plural, shorten, terminal_safe
+
+if TYPE_CHECKING:  # the run imports these lazily: defining the arguments needs none of them
+    from decomposer.editing.document import PlanDocument
+    from decomposer.verify.evidence import Evidence, Summary
+    from decomposer.verify.runs import PlannedRun, WaitingReview
 
 FAILURE_LINES = 5  # lines of output shown under a failed result
 FAILURE_LINE_CHARS = 200
 
 
 def _timeout_seconds(text: str) -> float:
-    import argparse
-
     try:
         value = float(text)
     except ValueError:
@@ -33,7 +39,7 @@ def _timeout_seconds(text: str) -> float:
     return value
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: argparse._SubParsersAction) -> None:
     """The ``verify`` subcommand on ``decomposer``'s subparsers."""
     verify = commands.add_parser(
         "verify",
@@ -70,7 +76,7 @@ def _command_lines(command: str, indent: str) -> str:
     return ("\n" + indent).join(lines)
 
 
-def _load(path: str):
+def _load(path: str) -> PlanDocument:
     """The plan and its PlanDocument; UsageError when it cannot be used as is."""
     from decomposer.check.schema import schema_findings
     from decomposer.editing.document import PlanDocument
@@ -113,14 +119,17 @@ def _working_folder(cwd: str | None, plan_path: str) -> Path:
     return folder.resolve()
 
 
-def _list(planned, waiting, order: list[int], default_timeout: float) -> None:
+def _list(
+    planned: Sequence[PlannedRun], waiting: Sequence[WaitingReview], order: list[int], default_timeout: float
+) -> None:
     """Per subtask (in run order), per criterion: the command in full, what it must give
     and its timeout, or the review it waits for."""
     from decomposer.verify.runs import PlannedRun
 
     rank = {index: n for n, index in enumerate(order)}
-    items = sorted([*planned, *waiting], key=lambda item: (rank[item.subtask_index], item.criterion))
-    current = None
+    criteria: list[PlannedRun | WaitingReview] = [*planned, *waiting]
+    items = sorted(criteria, key=lambda item: (rank[item.subtask_index], item.criterion))
+    current: int | None = None
     for item in items:
         if item.subtask_index != current:
             current = item.subtask_index
@@ -146,7 +155,7 @@ def _confirm(question: str) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _print_result(evidence) -> None:
+def _print_result(evidence: Evidence) -> None:
     run = evidence.run
     mark = "✓" if evidence.passed else "✗"
     out(
@@ -158,7 +167,7 @@ def _print_result(evidence) -> None:
             out(f"    │ {shorten(line, FAILURE_LINE_CHARS)}")
 
 
-def _print_summary(summary) -> None:
+def _print_summary(summary: Summary) -> None:
     out("Summary (interrupted):" if summary.interrupted else "Summary:")
     for row in summary.subtasks:
         parts = [
@@ -177,26 +186,22 @@ def _print_summary(summary) -> None:
     )
 
 
-def _save(document) -> None:
+def _save(document: PlanDocument) -> None:
     try:
         document.save()
     except OSError as exc:  # no space, no permission, the folder went away
         raise UsageError(f"cannot save the evidence to {one_line(str(document.path))}: {exc.strerror or exc}") from None
 
 
-def verify_command(args, runner=None) -> int:
+def verify_command(
+    args: argparse.Namespace, runner: Callable[[PlannedRun, Path, float], Evidence] | None = None
+) -> int:
     """``args``: plan, subtask, cwd, yes, timeout. ``runner`` stands in for
-    ``decomposer.verify.run_one`` (tests use it to interrupt between runs)."""
+    ``decomposer.verify.runner.run_one`` (tests use it to interrupt between runs)."""
     from decomposer.plan.graph import dependency_order
-    from decomposer.verify.runs import (
-        DEFAULT_TIMEOUT_S,
-        UnknownSubtask,
-        evidence_edit,
-        planned_runs,
-        review_waiting,
-        run_one,
-        summarize,
-    )
+    from decomposer.verify.evidence import evidence_edit, summarize
+    from decomposer.verify.runner import DEFAULT_TIMEOUT_S, run_one
+    from decomposer.verify.runs import UnknownSubtask, planned_runs, review_waiting
 
     runner = runner or run_one
     default_timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT_S
@@ -240,7 +245,7 @@ def verify_command(args, runner=None) -> int:
             err("nothing was run")
             return EXIT_FINDINGS
 
-    results = []
+    results: list[Evidence] = []
     interrupted = False
     try:
         for run in planned:

@@ -948,7 +948,7 @@ class DecomposerApp(App):
 
     def record_evidence(self, evidence) -> None:
         """Put one verification result into the plan (an edit: undo takes it back)."""
-        from decomposer.verify.runs import evidence_edit
+        from decomposer.verify.evidence import evidence_edit
 
         tokens, entries = evidence_edit(self.document.plan, evidence)
         self.document.set_field(tokens, entries)

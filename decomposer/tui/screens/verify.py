@@ -19,15 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from decomposer.tui.safe import label, literal
-from decomposer.verify.runs import (
-    DEFAULT_TIMEOUT_S,
-    Evidence,
-    RunCancelled,
-    StaleRun,
-    planned_runs,
-    review_waiting,
-    run_one,
-)
+from decomposer.verify.evidence import Evidence, StaleRun
+from decomposer.verify.runner import DEFAULT_TIMEOUT_S, RunCancelled, run_one
+from decomposer.verify.runs import planned_runs, review_waiting
 
 MAX_LISTED_OUTPUT = 400  # characters of a failed command's output shown in the dialog
 

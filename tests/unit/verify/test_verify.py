@@ -21,22 +21,11 @@ import pytest
 from decomposer.check.validate import validate_plan
 from decomposer.cli.main import _parser, main
 from decomposer.cli.verify_command import verify_command
-from decomposer.verify import runs as verify
-from decomposer.verify.runs import (
-    TAIL_BYTES,
-    PlannedRun,
-    RunCancelled,
-    StaleRun,
-    UnknownSubtask,
-    evidence_edit,
-    planned_runs,
-    record,
-    review_waiting,
-    run_one,
-    secret_values,
-    stored_tail,
-    summarize,
-)
+from decomposer.text import secret_variables
+from decomposer.verify import runner
+from decomposer.verify.evidence import TAIL_BYTES, StaleRun, evidence_edit, record, stored_tail, summarize
+from decomposer.verify.runner import RunCancelled, run_one
+from decomposer.verify.runs import PlannedRun, UnknownSubtask, planned_runs, review_waiting
 from helpers.plans import clean_plan
 
 PY = shlex.quote(sys.executable)
@@ -178,7 +167,7 @@ def test_invalid_regex_fails_clearly_without_running(tmp_path):
 
 
 def test_catastrophic_pattern_cannot_hang_the_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(verify, "MATCH_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(runner, "MATCH_TIMEOUT_S", 0.5)
     started = time.monotonic()
     evidence = run_one(run(python("print('a' * 40 + '!')"), expect_output="^(a+)+$"), tmp_path, 10)
     assert time.monotonic() - started < 5
@@ -270,7 +259,7 @@ def test_secrets_in_the_environment_are_redacted(tmp_path):
 
 
 def test_a_tail_cut_inside_a_secret_hides_the_fragment():
-    secrets = secret_values({"ANTHROPIC_API_KEY": FAKE_KEY})
+    secrets = secret_variables({"ANTHROPIC_API_KEY": FAKE_KEY})
     for padding in range(3980, 4120):
         tail = stored_tail(FAKE_KEY + "y" * padding, secrets)
         assert len(tail.encode("utf-8")) <= TAIL_BYTES
@@ -288,14 +277,14 @@ def test_secret_names():
         "HOME": "/home/someone/x",
         "X_KEY": "1",
     }
-    assert {name for name, _ in secret_values(env)} == {
+    assert {name for name, _ in secret_variables(env)} == {
         "ANTHROPIC_API_KEY",
         "GH_TOKEN",
         "LINEAR_API_KEY",
         "db_password",
         "AWS_SECRET",
     }
-    assert secret_values(env)[0][0] == "AWS_SECRET"  # longest first
+    assert secret_variables(env)[0][0] == "AWS_SECRET"  # longest first
 
 
 # --- recording and summary -----------------------------------------------------------------
