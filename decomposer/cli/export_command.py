@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from decomposer.cli.exit_codes import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from decomposer.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from decomposer.cli.output import err
 from decomposer.text import plural
 
@@ -91,8 +91,8 @@ def export_command(args: argparse.Namespace) -> int:
 def _write(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from decomposer.cli.export_check import check_for_export, print_blocked
-    from decomposer.exporters import ExportBlocked, ExportError, export, get_exporter
+    from decomposer.cli.export_check import check_for_export
+    from decomposer.exporters import ExportError, get_exporter, write_files
     from decomposer.text import one_line
 
     try:
@@ -100,9 +100,9 @@ def _write(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _usage(str(exc))
     shown_name = "<stdin>" if args.plan == "-" else args.plan
-    checked, refused = check_for_export(args.plan, strict=args.strict)
-    if refused is not None:
-        return refused
+    checked = check_for_export(args.plan, strict=args.strict)
+    if isinstance(checked, int):
+        return checked  # refused, and check_for_export said why
     if checked.report.warnings:
         _print_warnings(shown_name, checked.report.warnings)
 
@@ -110,10 +110,10 @@ def _write(args: argparse.Namespace) -> int:
     if exporter.kind == "file" and destination.is_dir():
         destination = destination / exporter.default_name(checked.plan)
     try:
-        written = export(checked.plan, exporter.name, destination, allow_warnings=not args.strict, overwrite=args.force)
-    except ExportBlocked as blocked:  # export() checks again; it finds no more than check_file did
-        print_blocked(checked, blocked.findings)
-        return EXIT_FINDINGS
+        # export() without its refusal: check_for_export has already refused a blocked
+        # plan, and its report is the one the exporter renders readiness from.
+        files = exporter.render(checked.plan, checked.report)
+        written = write_files(exporter.kind, files, destination, overwrite=args.force, plan=checked.plan)
     except FileExistsError as exc:
         return _usage(f"{exc.filename} already exists; add --force to replace it")
     except ExportError as exc:

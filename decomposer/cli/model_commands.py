@@ -99,6 +99,11 @@ def _free_path(folder: Path, stem: str) -> Path:
     return candidate
 
 
+def _text_or(value: Any, default: str) -> str:
+    """``value`` when it is text, else ``default`` (a subtask from the model may be malformed)."""
+    return value if isinstance(value, str) else default
+
+
 class ProgressPrinter:
     """Engine events as lines on stderr. On a terminal a status line shows the tokens
     received so far, redrawn at most ten times a second."""
@@ -132,9 +137,9 @@ class ProgressPrinter:
             self._line(f"{event.purpose} with {self.model}{retry}…")
         elif isinstance(event, e.SubtaskReady):
             subtask = event.subtask if isinstance(event.subtask, dict) else {}
-            sid = subtask.get("id") if isinstance(subtask.get("id"), str) else f"#{event.index + 1}"
-            title = subtask.get("title") if isinstance(subtask.get("title"), str) else ""
-            autonomy = subtask.get("autonomy") if isinstance(subtask.get("autonomy"), str) else "?"
+            sid = _text_or(subtask.get("id"), f"#{event.index + 1}")
+            title = _text_or(subtask.get("title"), "")
+            autonomy = _text_or(subtask.get("autonomy"), "?")
             self._line(
                 f"  + {one_line(shorten(sid, 12))} {one_line(shorten(title, 70))}  [{one_line(shorten(autonomy, 12))}]"
             )
@@ -290,11 +295,11 @@ def _load(path: str) -> dict:
 
 def refine_command(args) -> int:
     from decomposer.claude.engine import FAILED, OK, add_usage
+    from decomposer.plan.pointers import as_list
 
     try:
         plan = _load(args.plan)
-        subtasks = plan.get("subtasks") if isinstance(plan.get("subtasks"), list) else []
-        ids = [s.get("id") for s in subtasks if isinstance(s, dict)]
+        ids = [s.get("id") for s in as_list(plan.get("subtasks")) if isinstance(s, dict)]
         if args.subtask not in ids:
             known = ", ".join(str(i) for i in ids[:12]) or "none"
             raise UsageError(f'no subtask "{one_line(args.subtask)}" in {one_line(args.plan)} (ids: {one_line(known)})')

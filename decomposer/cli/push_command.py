@@ -36,14 +36,19 @@ def dry_run(where: str, steps: list[Step], notes: list[str], token_hint: str, sa
 
 
 def report_failure(
-    where: str, outcome: Outcome, plan_path: Path, secret: str | None, say: Callable[[str], None]
+    where: str,
+    failed: tuple[Step, TrackerError | KeyboardInterrupt],
+    outcome: Outcome,
+    plan_path: Path,
+    secret: str | None,
+    say: Callable[[str], None],
 ) -> None:
-    step, exc = outcome.failed
+    step, exc = failed
     if isinstance(exc, KeyboardInterrupt):
         say(f"decomposer export: push to {where} interrupted during {step.name()}")
     else:
         say(f"decomposer export: push to {where} stopped: {step.name()} failed: {redact(str(exc), secret)}")
-        if getattr(exc, "maybe_sent", False):
+        if exc.maybe_sent:
             say(
                 f"  the request may have been carried out before it failed: look in {where} for "
                 f"{step.subject or 'it'} before pushing again, and if it is there add it to the plan's tracker"
@@ -69,10 +74,10 @@ def finish(where: str, outcome: Outcome, plan_path: Path, secret: str | None) ->
         summary = ", ".join(f"{counts[s]} {s}" for s in ("created", "updated", "unchanged") if counts.get(s))
         print(f"Pushed to {where}: {summary or 'nothing to do'}; {one_line(str(plan_path))} records the tickets.")
         return EXIT_OK
-    report_failure(where, outcome, plan_path, secret, lambda text: print(text, file=sys.stderr))
-    if isinstance(outcome.failed[1], KeyboardInterrupt):
-        return EXIT_INTERRUPTED
+    report_failure(where, outcome.failed, outcome, plan_path, secret, lambda text: print(text, file=sys.stderr))
     error = outcome.failed[1]
+    if isinstance(error, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
     if error.usage:
         return EXIT_USAGE
     # 3 only when the tracker itself failed and nothing changed; a conflict between the
@@ -111,12 +116,12 @@ def push_command(args: Any) -> int:
 
     from decomposer.cli.export_check import check_for_export
 
-    checked, refused = check_for_export(args.plan, strict=args.strict)
-    if refused is not None:
-        return refused
+    checked = check_for_export(args.plan, strict=args.strict)
+    if isinstance(checked, int):
+        return checked  # refused, and check_for_export said why
 
     recorder = Recorder(Path(args.plan), checked.plan)
-    pusher = module.Pusher(checked.plan, recorder, target)
+    pusher = module.Pusher(checked.plan, checked.report, recorder, target)
     problems = pusher.preflight()
     if problems:
         for problem in problems:

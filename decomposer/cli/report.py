@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from decomposer.check.findings import ERROR, Finding
 from decomposer.check.validate import FileResult, Report
@@ -31,7 +31,7 @@ class TextRenderer:
         if result.error is not None:
             lines.append("  " + self._paint("error", "cannot check: ") + one_line(result.error))
             return "\n".join(lines)
-        report = result.report
+        report = cast(Report, result.report)  # check_file gives a report whenever it gives no error
         groups: dict[int | None, list[Finding]] = {}
         for finding in report.findings:
             groups.setdefault(finding.subtask_index, []).append(finding)
@@ -90,7 +90,7 @@ def render_json(results: list[FileResult]) -> str:
     files = []
     for result in results:
         entry: dict[str, Any] = {"path": result.path}
-        if result.error is not None:
+        if result.report is None:  # the file could not be checked; error says why
             entry["error"] = result.error
             entry["findings"] = []
             entry["readiness"] = None
@@ -105,9 +105,9 @@ def exit_code(results: list[FileResult], strict: bool) -> int:
     """0 clean, 1 errors (or warnings under --strict), 2 a file could not be checked."""
     if any(r.error is not None for r in results):
         return 2
-    for result in results:
-        if any(f.severity == ERROR for f in result.report.findings):
+    for report in (r.report for r in results if r.report is not None):  # all of them, past the line above
+        if any(f.severity == ERROR for f in report.findings):
             return 1
-        if strict and result.report.findings:
+        if strict and report.findings:
             return 1
     return 0

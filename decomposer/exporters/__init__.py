@@ -1,10 +1,16 @@
 """Exporters: turn a plan into files (JSON, Markdown tickets; trackers next).
 
 An ``Exporter`` is data: a name, words for a dialog, whether it writes one file or a
-folder, its default file name, and a pure ``render(plan) -> {relative path: text}``.
+folder, its default file name, and a pure ``render(plan, report) -> {relative path: text}``.
 ``export`` does the rest the same way for every exporter: it refuses a plan with errors,
 renders everything before writing anything, keeps every path inside the destination,
 never overwrites unless asked, and writes each file atomically.
+
+A plan is checked once per export. ``report`` is that check's ``Report``: the caller that
+checked the plan (the command line, the app) hands it to ``export``, ``preview`` and the
+renderers, which read readiness from it instead of validating again. A caller without one
+(a library call) leaves it out, and ``check_report`` computes it, the only place here that
+validates.
 
 A folder export leaves a manifest (``.decomposer-export.json``) listing the files it
 wrote. When a later export replaces the folder, files the old manifest lists that the new
@@ -22,13 +28,13 @@ import errno
 import importlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from decomposer.check.findings import ERROR, Finding
-from decomposer.check.validate import validate_plan
+from decomposer.check.validate import Report, validate_plan
 from decomposer.plan.files import unwritable_text_pointer, write_atomic
 from decomposer.plan.names import safe_filename
 from decomposer.text import one_line, shorten
@@ -51,7 +57,8 @@ class Exporter:
     description: str  # one sentence for the dialog
     kind: Literal["file", "folder"]  # one file, or a folder of files
     default_name: Callable[[dict], str]  # file or folder name to offer, from the plan
-    render: Callable[[dict], dict[str, str]]  # pure: relative path -> text ("file": one entry)
+    # pure: (plan, its check report) -> relative path -> text ("file": one entry)
+    render: Callable[[dict, Report], dict[str, str]]
 
 
 class ExportError(Exception):
@@ -80,7 +87,7 @@ class WrittenFiles(list):
     ``kept`` the stale ones it could not delete (still listed in the manifest, so the
     next export tries again)."""
 
-    def __init__(self, written: list[Path], removed: list[Path] = (), kept: list[Path] = ()):
+    def __init__(self, written: list[Path], removed: Sequence[Path] = (), kept: Sequence[Path] = ()):
         super().__init__(written)
         self.removed = list(removed)
         self.kept = list(kept)
@@ -110,16 +117,30 @@ def get_exporter(name: str) -> Exporter:
     return exporters[name]
 
 
-def blocking_findings(plan: Any, *, allow_warnings: bool = True) -> list[Finding]:
-    """The findings that keep ``plan`` from being exported (empty when it may be)."""
-    report = validate_plan(plan)
+def check_report(plan: Any) -> Report:
+    """The check report of ``plan``, for a caller that has none at hand (a library call,
+    a test). A caller that has checked the plan hands over its report instead, so that one
+    export validates the plan once."""
+    return validate_plan(plan)
+
+
+def blocking_findings(report: Report, *, allow_warnings: bool = True) -> list[Finding]:
+    """The findings of ``report`` that keep its plan from being exported (empty when it
+    may be): every error, and every warning unless ``allow_warnings``."""
     return [f for f in report.findings if f.severity == ERROR or not allow_warnings]
 
 
 def export(
-    plan: dict, name: str, destination: Path, *, allow_warnings: bool = True, overwrite: bool = False
+    plan: dict,
+    name: str,
+    destination: Path,
+    *,
+    report: Report | None = None,
+    allow_warnings: bool = True,
+    overwrite: bool = False,
 ) -> WrittenFiles:
-    """Validate ``plan``, render it with exporter ``name`` and write it to
+    """Refuse ``plan`` if ``report`` (its check report; ``check_report`` when None) has
+    blocking findings, else render it with exporter ``name`` and write it to
     ``destination`` (the file for a "file" exporter, the folder for a "folder" one,
     created when missing). Returns the files written; with ``overwrite``, files an
     earlier export wrote to the folder that this one does not are removed (see
@@ -132,17 +153,19 @@ def export(
     unless everything is ready to be; a write that fails midway removes the files this
     export created."""
     exporter = get_exporter(name)
-    blocking = blocking_findings(plan, allow_warnings=allow_warnings)
+    report = check_report(plan) if report is None else report
+    blocking = blocking_findings(report, allow_warnings=allow_warnings)
     if blocking:
         raise ExportBlocked(blocking)
-    files = exporter.render(plan)
+    files = exporter.render(plan, report)
     return write_files(exporter.kind, files, Path(destination), overwrite=overwrite, plan=plan)
 
 
-def preview(plan: dict, name: str) -> str:
+def preview(plan: dict, name: str, *, report: Report | None = None) -> str:
     """The text of the first file ``name`` renders for ``plan`` (any plan, valid or not),
-    cut at 200 KB for a dialog."""
-    files = get_exporter(name).render(plan)
+    cut at 200 KB for a dialog. ``report`` is the plan's check report (``check_report``
+    when None)."""
+    files = get_exporter(name).render(plan, check_report(plan) if report is None else report)
     text = next(iter(files.values()), "")
     return text if len(text) <= PREVIEW_LIMIT else text[:PREVIEW_LIMIT] + PREVIEW_CUT_NOTE
 
@@ -204,8 +227,9 @@ def write_files(
     kind: str, files: dict[str, str], destination: Path, *, overwrite: bool = False, plan: Any = None
 ) -> WrittenFiles:
     """Write rendered ``files`` for an exporter of ``kind`` (see ``export``, which is this
-    after validation and rendering). Every check runs before the first byte is written.
-    ``plan`` only improves the message when a text cannot be written as UTF-8.
+    once blocking findings are refused and the plan rendered). Every check runs before
+    the first byte is written. ``plan`` only improves the message when a text cannot be
+    written as UTF-8.
 
     A "folder" export also writes ``MANIFEST``, the list of the files it wrote. With
     ``overwrite``, files that the folder's previous manifest lists and this export does

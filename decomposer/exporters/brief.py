@@ -19,7 +19,7 @@ import re
 from string import Template
 from typing import Any
 
-from decomposer.check.validate import validate_plan
+from decomposer.check.validate import Report
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown import README, file_names, readiness_labels, subtask_table, summary_line
 from decomposer.exporters.markdown_syntax import as_text, block, code_span, fenced, inline
@@ -74,8 +74,7 @@ def _item(marker: str, text: str) -> str:
     return marker + _indent(text, " " * len(marker))[len(marker) :]
 
 
-def render(plan: dict) -> dict[str, str]:
-    report = validate_plan(plan)
+def render(plan: dict, report: Report) -> dict[str, str]:
     names = file_names(plan)
     positions = first_positions(subtask_items(plan))
     subtasks = as_list(plan.get("subtasks"))
@@ -118,10 +117,10 @@ def _brief(plan: dict, subtask: dict, names: dict[int, str], positions: dict[str
 def _start(state: dict) -> str:
     parts = [block(state.get("summary")) or NONE]
     for fragment, items in (
-        ("start-preconditions", state.get("preconditions")),
-        ("start-artifacts", state.get("artifacts")),
+        ("start-preconditions", as_list(state.get("preconditions"))),
+        ("start-artifacts", as_list(state.get("artifacts"))),
     ):
-        if as_list(items):
+        if items:
             parts += [say(fragment), "\n".join(f"- {inline(item)}" for item in items)]
     return "\n\n".join(parts)
 

@@ -22,7 +22,9 @@ same bodies with "#12" references (see ``decomposer.trackers.github``). Labels a
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from decomposer.check.validate import Report
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown import file_names
 from decomposer.exporters.tickets import (
@@ -46,13 +48,13 @@ def default_name(plan: dict) -> str:
     return f"{plan_stem(plan)}-github"
 
 
-def render(plan: dict) -> dict[str, str]:
+def render(plan: dict, report: Report) -> dict[str, str]:
     limits = mappings()["github"]["limits"]
-    delegable = delegable_indexes(plan)
+    delegable = delegable_indexes(report)
     names = file_names(plan)
     order = creation_order(plan)
     files = {MANIFEST_FILE: "", PARENT_BODY_FILE: plan_body(plan, {}, delegable)}
-    issues = [
+    issues: list[dict[str, Any]] = [
         {
             "key": PARENT,
             "title": plan_title(plan, limits["title_length"]),

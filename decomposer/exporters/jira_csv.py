@@ -41,6 +41,7 @@ import io
 import re
 from typing import Any
 
+from decomposer.check.validate import Report
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown_syntax import as_text
 from decomposer.plan.graph import dependency_order, first_positions, subtask_items
@@ -175,8 +176,11 @@ def subtask_description(plan: dict, subtask: dict, positions: dict[str, int]) ->
         "h3. Input state",
         wiki_block(state.get("summary")) or NONE,
     ]
-    for heading, items in (("Preconditions", state.get("preconditions")), ("Artifacts", state.get("artifacts"))):
-        if as_list(items):
+    for heading, items in (
+        ("Preconditions", as_list(state.get("preconditions"))),
+        ("Artifacts", as_list(state.get("artifacts"))),
+    ):
+        if items:
             lines += ["", f"*{heading}:*", *(f"* {wiki_inline(item) or NONE}" for item in items)]
     lines += ["", "h3. Acceptance criteria", *_criteria(subtask.get("acceptance"))]
     lines += ["", "h3. Pause boundaries", *_boundaries(subtask.get("pause_boundaries"))]
@@ -306,7 +310,8 @@ def rows(plan: dict) -> list[tuple[str, ...]]:
     return [HEADER, parent, *children]
 
 
-def render(plan: dict) -> dict[str, str]:
+def render(plan: dict, report: Report) -> dict[str, str]:
+    """The CSV; ``report`` goes unused (a Jira ticket says nothing of readiness)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     for record in rows(plan):

@@ -6,6 +6,7 @@ again gives the same bytes: the file can be checked in and diffed.
 
 from __future__ import annotations
 
+from decomposer.check.validate import Report
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.plan.files import dump_plan
 
@@ -15,7 +16,8 @@ def default_name(plan: dict) -> str:
     return f"{plan_stem(plan)}.json"
 
 
-def render(plan: dict) -> dict[str, str]:
+def render(plan: dict, report: Report) -> dict[str, str]:
+    """The plan's canonical JSON; ``report`` goes unused (the file is the plan itself)."""
     return {default_name(plan): dump_plan(plan)}
 
 

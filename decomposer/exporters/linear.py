@@ -24,6 +24,7 @@ import json
 import uuid
 from typing import Any
 
+from decomposer.check.validate import Report
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.tickets import (
     PARENT,
@@ -35,6 +36,7 @@ from decomposer.exporters.tickets import (
     subtask_body,
     subtask_title,
 )
+from decomposer.plan.pointers import as_dict
 
 # Fixed forever: the client ids of exported issues are uuid5(this, "<plan id>/<key>").
 ID_NAMESPACE = uuid.UUID("5d0c3b4e-6f57-4c1e-9a43-0c7d8d7f2a61")
@@ -49,7 +51,7 @@ def default_name(plan: dict) -> str:
 def priority(subtask: dict) -> int:
     """Linear priority from the subtask's risk (see the module docstring)."""
     table = mappings()["linear"]["priority"]
-    risk = subtask.get("risk") if isinstance(subtask.get("risk"), dict) else {}
+    risk = as_dict(subtask.get("risk"))
     if risk.get("stakes") != "high":
         return table["low stakes"]
     return table["high stakes, irreversible"] if risk.get("reversible") is False else table["high stakes"]
@@ -69,10 +71,12 @@ def client_id(plan: dict, key: Any) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, f"{plan.get('id')}/{key}"))
 
 
-def render(plan: dict) -> dict[str, str]:
-    delegable = delegable_indexes(plan)
+def render(plan: dict, report: Report) -> dict[str, str]:
+    delegable = delegable_indexes(report)
     parent_id = client_id(plan, PARENT)
-    inputs = [{"id": parent_id, "title": plan_title(plan, TITLE_LIMIT), "description": plan_body(plan, {}, delegable)}]
+    inputs: list[dict[str, Any]] = [
+        {"id": parent_id, "title": plan_title(plan, TITLE_LIMIT), "description": plan_body(plan, {}, delegable)}
+    ]
     for i in creation_order(plan):
         subtask = plan["subtasks"][i]
         item = {

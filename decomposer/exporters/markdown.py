@@ -20,7 +20,7 @@ from typing import Any
 
 from decomposer.check.findings import ERROR, WARNING
 from decomposer.check.semantic import has_command_criterion
-from decomposer.check.validate import DELEGABLE_AUTONOMY, Report, validate_plan
+from decomposer.check.validate import DELEGABLE_AUTONOMY, Report
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown_syntax import as_text, block, code_span, fenced, front_matter, inline
 from decomposer.plan.graph import dependency_order, first_positions, subtask_items
@@ -98,8 +98,7 @@ def readiness_labels(plan: dict, report: Report) -> dict[int, str]:
     return labels
 
 
-def render(plan: dict) -> dict[str, str]:
-    report = validate_plan(plan)
+def render(plan: dict, report: Report) -> dict[str, str]:
     readiness = readiness_labels(plan, report)
     names = file_names(plan)
     positions = first_positions(subtask_items(plan))
@@ -198,8 +197,11 @@ def subtask_sections(subtask: dict, is_delegable: bool, heading: str = "##") -> 
         block(state.get("summary")) or NONE,
         "",
     ]
-    for label, items in (("Preconditions", state.get("preconditions")), ("Artifacts", state.get("artifacts"))):
-        if as_list(items):
+    for label, items in (
+        ("Preconditions", as_list(state.get("preconditions"))),
+        ("Artifacts", as_list(state.get("artifacts"))),
+    ):
+        if items:
             lines += [f"{label}:", "", *(f"- {inline(item)}" for item in items), ""]
     lines += [f"{heading} Acceptance criteria", "", *_criteria(subtask.get("acceptance")), ""]
     lines += [f"{heading} Pause boundaries", "", *_boundaries(subtask.get("pause_boundaries")), ""]

@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from decomposer.check.validate import validate_plan
+from decomposer.check.validate import Report
 from decomposer.exporters.markdown import NONE, subtask_sections
 from decomposer.exporters.markdown_syntax import as_text, code_span, fenced, inline
 from decomposer.plan.graph import dependency_order, first_positions, subtask_items
@@ -55,8 +55,10 @@ def creation_order(plan: dict) -> list[int]:
     return [i for i in dependency_order(plan) if i in positions]
 
 
-def delegable_indexes(plan: dict) -> set[int]:
-    return set(validate_plan(plan).readiness.delegable_indexes)
+def delegable_indexes(report: Report) -> set[int]:
+    """The positions of the subtasks ``report`` finds delegable (the "delegable as
+    written" of every body)."""
+    return set(report.readiness.delegable_indexes)
 
 
 def plan_title(plan: dict, limit: int) -> str:

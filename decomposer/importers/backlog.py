@@ -113,7 +113,7 @@ def parse_task(text: str, path: Path) -> _Task:
     front = load_yaml(front_text, path, 2)
     if not isinstance(front, dict):
         raise NotATaskFile(path, "the front matter is not a set of fields (id: ..., title: ...)", 2)
-    ref = scalar_text(front.get("id"))
+    ref = scalar_text(front.get("id")) or ""
     key = id_key(ref) if ref else None
     if key is None:
         raise NotATaskFile(path, "the front matter has no id with a number (id: TASK-12)", 2)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,11 +98,15 @@ class ImportResult:
 
 
 def finish(
-    plan: dict, importer: str, source: str | os.PathLike, notes: list[str], duplicate_keys: list[tuple[str, str]] = ()
+    plan: dict,
+    importer: str,
+    source: str | os.PathLike,
+    notes: list[str],
+    duplicate_keys: Sequence[tuple[str, str]] = (),
 ) -> ImportResult:
     """Validate ``plan`` and wrap it up."""
     try:
-        report = validate_plan(plan, duplicate_keys)
+        report = validate_plan(plan, list(duplicate_keys))
     except RecursionError:
         raise ImportFailed(source, "not usable: the data is nested too deeply") from None
     return ImportResult(plan, importer, str(source), report, notes)

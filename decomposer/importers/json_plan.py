@@ -25,7 +25,7 @@ def detect(path: Path) -> bool:
         return False
     head = read_head(path).lstrip()
     match = _FIRST_KEY.match(head)
-    return bool(match) and match.group(1) in plan_schema()["properties"] and not looks_like_tasks_json(head)
+    return match is not None and match.group(1) in plan_schema()["properties"] and not looks_like_tasks_json(head)
 
 
 def load(path: Path) -> ImportResult:

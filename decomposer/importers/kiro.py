@@ -115,7 +115,7 @@ def parse_requirements(text: str) -> tuple[str | None, str | None, dict[tuple[in
             continue
         if section == "introduction":
             introduction.append(line)
-        if not collecting:
+        if not collecting or requirement is None:  # collecting starts only under a requirement's heading
             continue
         item = _NUMBERED.match(line)
         if item:

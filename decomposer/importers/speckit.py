@@ -161,7 +161,7 @@ def parse_spec(text: str) -> tuple[str | None, str | None, dict[str, list[str]]]
             continue
         if stripped.startswith("**"):
             found = _FIELD.match(stripped)
-            collecting = bool(found) and found.group(1).strip().lower() == "acceptance scenarios"
+            collecting = found is not None and found.group(1).strip().lower() == "acceptance scenarios"
             continue
         if collecting and story and (item := _NUMBERED.match(line)):
             statement = item.group(1).replace("**", "").strip()

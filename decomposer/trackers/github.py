@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
+from decomposer.check.validate import Report
 from decomposer.exporters.tickets import (
     PARENT,
     creation_order,
@@ -77,7 +78,9 @@ class Repo:
         if entry.get("system") != SYSTEM or not isinstance(key, str) or not isinstance(url, str):
             return None
         match = _KEY.fullmatch(key)
-        path = _ISSUE_PATH.fullmatch(urllib.parse.urlsplit(url).path) if match else None
+        if match is None:
+            return None
+        path = _ISSUE_PATH.fullmatch(urllib.parse.urlsplit(url).path)
         if path is None or int(path.group(3)) != int(match.group(1)):
             return None
         same = path.group(1).casefold() == self.owner.casefold() and path.group(2).casefold() == self.name.casefold()
@@ -100,11 +103,16 @@ def target_from_args(args: Any) -> Repo:
     return Repo(match.group(1), match.group(2), check_api_url(getattr(args, "api_url", None) or API_URL))
 
 
+def _whole_number(value: object) -> TypeGuard[int]:
+    """An int in JSON's sense: ``True`` is an int to Python, not to GitHub."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _issue(client: HttpClient, answer: Any, what: str) -> tuple[int, int, str]:
     """(number, id, html_url) from an issue in an answer."""
     if isinstance(answer, dict):
         number, issue_id, url = answer.get("number"), answer.get("id"), answer.get("html_url")
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in (number, issue_id)) and isinstance(url, str):
+        if _whole_number(number) and _whole_number(issue_id) and isinstance(url, str):
             return number, issue_id, url
     raise client.error(what, "the answer has no issue number, id and URL")
 
@@ -127,22 +135,24 @@ def merged_labels(current: list[str], wanted: list[str]) -> list[str]:
 
 
 class Pusher:
-    """The steps of one push of ``plan`` to ``repo``."""
+    """The steps of one push of ``plan`` (checked: ``report``) to ``repo``."""
 
-    def __init__(self, plan: dict, recorder: Recorder, repo: Repo):
+    def __init__(self, plan: dict, report: Report, recorder: Recorder, repo: Repo):
         self.plan, self.recorder, self.repo = plan, recorder, repo
         self.limits = mappings()["github"]["limits"]
-        self.delegable = delegable_indexes(plan)
+        self.delegable = delegable_indexes(report)
         self.order = creation_order(plan)
-        self.client: HttpClient | None = None
+        self._client: HttpClient | None = None  # made by connect()
         self.numbers: dict[Key, int] = {}
         self.urls: dict[Key, str] = {}
         self.ids: dict[Key, int] = {}  # GitHub's id of each issue, learnt from its create or GET
         self.parent_body_sent: str | None = None
         for key in (PARENT, *self.order):
             entry = entries.find(self._container(key), self.repo.matches)
-            if entry is not None:
-                self.numbers[key], self.urls[key] = self.repo.number(entry), entry["url"]
+            # find() matched the entry by its number, so a found entry has one.
+            number = self.repo.number(entry) if entry is not None else None
+            if entry is not None and number is not None:
+                self.numbers[key], self.urls[key] = number, entry["url"]
 
     # --- what the plan becomes --------------------------------------------------------------
 
@@ -385,10 +395,17 @@ class Pusher:
     # --- connection -------------------------------------------------------------------------
 
     def connect(self, token: str) -> HttpClient:
-        self.client = HttpClient(
+        self._client = HttpClient(
             self.repo.api_url, {"Authorization": f"Bearer {token}", **HEADERS}, name="GitHub", secret=token
         )
-        return self.client
+        return self._client
+
+    @property
+    def client(self) -> HttpClient:
+        """The connection the steps talk through; they run only once ``connect`` made it."""
+        if self._client is None:
+            raise RuntimeError("the push to GitHub is not connected: call connect() before running its steps")
+        return self._client
 
     def prepare(self) -> None:
         """Nothing to look up before the steps: the repository is in every path."""

@@ -23,6 +23,7 @@ import re
 import urllib.parse
 from typing import Any
 
+from decomposer.check.validate import Report
 from decomposer.exporters.linear import TITLE_LIMIT, estimate, priority
 from decomposer.exporters.tickets import (
     PARENT,
@@ -33,6 +34,7 @@ from decomposer.exporters.tickets import (
     subtask_body,
     subtask_title,
 )
+from decomposer.plan.pointers import as_dict
 from decomposer.text import one_line, shorten
 from decomposer.trackers import entries
 from decomposer.trackers.http import HttpClient, TrackerError, api_message, check_api_url
@@ -82,16 +84,16 @@ def _is_rate_limited(body: Any) -> bool:
 
 
 class Pusher:
-    """The steps of one push of ``plan`` to a Linear team."""
+    """The steps of one push of ``plan`` (checked: ``report``) to a Linear team."""
 
-    def __init__(self, plan: dict, recorder: Recorder, target: dict):
+    def __init__(self, plan: dict, report: Report, recorder: Recorder, target: dict):
         self.plan, self.recorder = plan, recorder
         self.team_arg, self.api_url = target["team"], target["api_url"]
         # Until the team is looked up, --team stands for its key (the dry run sends nothing).
         self.team: dict = {"id": None, "key": self.team_arg.upper(), "name": self.team_arg, "issueEstimationType": None}
-        self.delegable = delegable_indexes(plan)
+        self.delegable = delegable_indexes(report)
         self.order = creation_order(plan)
-        self.client: HttpClient | None = None
+        self._client: HttpClient | None = None  # made by connect()
         self.identifiers: dict[Key, str] = {}
         self.uuids: dict[Key, str] = {}  # Linear's id of each issue, learnt from its create or lookup
         self.parent_description_sent: str | None = None
@@ -259,7 +261,7 @@ class Pusher:
                 f"Linear has no issue {one_line(identifier)}, recorded for {subject}: remove that "
                 "tracker entry to create a new one"
             )
-        team = current.get("team") if isinstance(current.get("team"), dict) else {}
+        team = as_dict(current.get("team"))
         if team.get("id") != self.team["id"]:
             raise TrackerError(
                 f"Linear issue {one_line(identifier)}, recorded for {subject}, is not in team "
@@ -269,10 +271,11 @@ class Pusher:
         fields = self._fields(key)
         if key == PARENT:
             self.parent_description_sent = fields["description"]
-        parent = current.get("parent") if isinstance(current.get("parent"), dict) else {}
+        parent = as_dict(current.get("parent"))
         now = {**current, "parentId": parent.get("id"), "description": current.get("description") or ""}
         changes = {name: value for name, value in fields.items() if now.get(name) != value}
-        url = current.get("url") if isinstance(current.get("url"), str) else ""
+        url = current.get("url")
+        url = url if isinstance(url, str) else ""
         if not changes:
             return Result("unchanged", f"{one_line(identifier)} {one_line(url)}")
         what = f"updating {identifier} of {subject}"
@@ -302,27 +305,34 @@ class Pusher:
     # --- connection -------------------------------------------------------------------------
 
     def connect(self, token: str) -> HttpClient:
-        self.client = HttpClient(
+        self._client = HttpClient(
             self.api_url,
             {"Authorization": token, "Content-Type": "application/json"},
             name="Linear",
             secret=token,
             is_rate_limited=_is_rate_limited,
         )
-        return self.client
+        return self._client
+
+    @property
+    def client(self) -> HttpClient:
+        """The connection the steps talk through; they run only once ``connect`` made it."""
+        if self._client is None:
+            raise RuntimeError("the push to Linear is not connected: call connect() before running its steps")
+        return self._client
 
     def prepare(self) -> None:
         """Look the team up by key, name or id; then find the tickets recorded for it."""
         teams, after = [], None
         while True:
             data = self._graphql("Teams", TEAMS, {"after": after}, mutation=False, what="listing teams")
-            page = data.get("teams") if isinstance(data.get("teams"), dict) else {}
+            page = as_dict(data.get("teams"))
             teams += [
                 t
                 for t in page.get("nodes") or []
                 if isinstance(t, dict) and isinstance(t.get("id"), str) and isinstance(t.get("key"), str)
             ]
-            info = page.get("pageInfo") if isinstance(page.get("pageInfo"), dict) else {}
+            info = as_dict(page.get("pageInfo"))
             # A cursor that does not move would list the same page for ever.
             if not info.get("hasNextPage") or not info.get("endCursor") or info["endCursor"] == after:
                 break

@@ -84,7 +84,7 @@ class Recorder:
 @dataclass
 class Outcome:
     done: list[tuple[Step, Result]] = field(default_factory=list)
-    failed: tuple[Step, BaseException] | None = None
+    failed: tuple[Step, TrackerError | KeyboardInterrupt] | None = None
     not_attempted: list[Step] = field(default_factory=list)
 
     def changed(self) -> bool:

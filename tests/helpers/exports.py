@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 from hypothesis import settings
 from markdown_it import MarkdownIt
 
+from decomposer.exporters import BUILTIN_MODULES
 from helpers.plans import EXAMPLES, ROOT, clean_plan
 
 GOLDEN = ROOT / "tests" / "unit" / "exporters" / "golden"
@@ -17,11 +20,44 @@ GOLDEN = ROOT / "tests" / "unit" / "exporters" / "golden"
 
 DB_MIGRATION = EXAMPLES / "db-migration.json"
 
+# Every module an export or a push runs, imported before validate_plan is wrapped so that
+# each one's binding of the name is found and wrapped too.
+EXPORT_MODULES = (
+    "decomposer.cli.main",
+    "decomposer.cli.export_command",
+    "decomposer.cli.export_check",
+    "decomposer.cli.push_command",
+    "decomposer.trackers.github",
+    "decomposer.trackers.linear",
+    *(f"decomposer.exporters.{name}" for name in BUILTIN_MODULES),
+)
+
 
 PROPERTIES = settings(max_examples=150, deadline=None, derandomize=True, database=None)
 
 
 SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*\.md$")
+
+
+def validation_calls(monkeypatch) -> list[object]:
+    """From now until the test ends, every call of ``validate_plan`` (the plan it was
+    given), whichever module makes it: the real function is wrapped in every module that
+    holds it."""
+    from decomposer.check import validate
+
+    for name in EXPORT_MODULES:
+        importlib.import_module(name)
+    real = validate.validate_plan
+    calls: list[object] = []
+
+    def counted(plan, *args, **kwargs):
+        calls.append(plan)
+        return real(plan, *args, **kwargs)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("decomposer") and getattr(module, "validate_plan", None) is real:
+            monkeypatch.setattr(module, "validate_plan", counted)
+    return calls
 
 
 def md() -> MarkdownIt:

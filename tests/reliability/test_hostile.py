@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from decomposer.check.validate import validate_plan
 from decomposer.cli.main import main
-from decomposer.exporters import ExportBlocked, ExportError, export, registry, write_files
+from decomposer.exporters import ExportBlocked, ExportError, check_report, export, registry, write_files
 from decomposer.exporters.jira_csv import FORMULA_START
 from decomposer.importers import ImportFailed, import_path
 from decomposer.plan.loading import load_plan
@@ -167,7 +167,7 @@ def assert_exports_stay_inside(plan: dict, root: Path) -> None:
     own destination, and nothing else appears under ``root``."""
     allowed: set[Path] = set()
     for name, exporter in registry().items():
-        files = exporter.render(plan)  # the preview renders any plan: it must not raise
+        files = exporter.render(plan, check_report(plan))  # the preview renders any plan: it must not raise
         assert files and all(isinstance(text, str) for text in files.values())
         for way in ("write_files", "export"):
             destination = root / way / (name if exporter.kind == "folder" else f"{name}.out")
@@ -212,7 +212,7 @@ def test_the_json_export_keeps_hostile_text_as_data(plan):
     """Whatever the text, the exported JSON loads back as the same plan."""
     with tempfile.TemporaryDirectory() as temp:
         target = Path(temp) / "plan.json"
-        write_files("file", registry()["json"].render(plan), target, plan=plan)
+        write_files("file", registry()["json"].render(plan, check_report(plan)), target, plan=plan)
         assert load_plan(str(target)).plan == plan
 
 

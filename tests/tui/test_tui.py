@@ -21,6 +21,7 @@ from decomposer.tui.screens.refine import RefineScreen
 from decomposer.tui.screens.review import ReviewScreen
 from decomposer.tui.screens.task import TaskScreen
 from helpers.claude_replies import KEY, broken_input, plan_input, refined_parts, twelve_subtasks
+from helpers.exports import validation_calls
 from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
 from helpers.plans import EXAMPLES, ROOT, clean_plan
 
@@ -546,6 +547,19 @@ async def test_export_is_blocked_by_errors_then_allowed(env):
         await settle(pilot, app)
         written = list(env.glob("*.json"))
         assert len(written) == 1 and json.loads(written[0].read_text())["subtasks"][0]["id"] == "S1"
+
+
+async def test_the_export_dialog_renders_and_writes_from_the_apps_report(env, monkeypatch):
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        calls = validation_calls(monkeypatch)
+        await pilot.press("ctrl+t")  # the preview: the app's report, not a check of its own
+        await pilot.pause()
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        assert len(list(env.glob("*.json"))) == 1
+        assert calls == []
 
 
 async def test_re_exporting_markdown_over_an_earlier_export_removes_stale_tickets(env):

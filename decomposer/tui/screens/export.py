@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from decomposer.check.validate import Report
 from decomposer.exporters import ExportBlocked, export, preview, registry
 from decomposer.tui.safe import label, literal
 
@@ -53,6 +54,12 @@ class ExportScreen(ModalScreen[None]):
         folder = self.app.document.path.parent if self.app.document.path else Path.cwd()
         return str(folder / exporter.default_name(plan))
 
+    def _current_report(self) -> Report | None:
+        """The app's report when it is of the plan as it is now; None while a newer one is
+        being computed (a large plan is checked in a thread), and the exporter checks it."""
+        fresh = self.app.report_revision == self.app.document.revision
+        return self.app.report if fresh else None
+
     def _choose(self, exporter) -> None:
         self.chosen = exporter
         self.query_one("#format-description", Static).update(literal(exporter.description))
@@ -70,7 +77,7 @@ class ExportScreen(ModalScreen[None]):
         else:
             blockers.update(Content.styled("Ready to export.", "$success"))
         try:
-            text = preview(self.app.document.plan, exporter.name)
+            text = preview(self.app.document.plan, exporter.name, report=self._current_report())
         except Exception as exc:  # noqa: BLE001 - a preview must never close the dialog
             text = f"(no preview: {exc})"
         self.query_one("#preview", Static).update(literal(text))
@@ -96,7 +103,7 @@ class ExportScreen(ModalScreen[None]):
     def _write(self, name: str, destination: Path, overwrite: bool) -> None:
         plan = self.app.document.plan
         try:
-            written = export(plan, name, destination, overwrite=overwrite)
+            written = export(plan, name, destination, report=self._current_report(), overwrite=overwrite)
         except ExportBlocked as blocked:
             self.app.call_from_thread(
                 self.app.notify,

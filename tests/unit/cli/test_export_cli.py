@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from decomposer.cli.main import main
-from decomposer.exporters import MANIFEST
+from decomposer.exporters import MANIFEST, registry
 from decomposer.plan.files import dump_plan
-from helpers.exports import HOSTILE_TITLES, hostile_plan
+from helpers.exports import HOSTILE_TITLES, hostile_plan, validation_calls
 from helpers.plans import EXAMPLES, clean_plan, load_json
 from helpers.probes import modules_loaded_by
 
@@ -316,6 +316,33 @@ def test_push_hands_the_arguments_to_the_trackers(workdir, capsys, monkeypatch):
         False,
     )
     assert list(workdir.iterdir()) == []
+
+
+# --- one check per export --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", list(registry()))
+def test_an_export_checks_the_plan_once(workdir, capsys, monkeypatch, fmt):
+    calls = validation_calls(monkeypatch)
+    code, out, _ = run(capsys, str(DB_MIGRATION), "--to", fmt, "-o", str(workdir / "out"))
+    assert code == 0 and out
+    assert len(calls) == 1
+
+
+def test_a_blocked_export_checks_the_plan_once(workdir, capsys, monkeypatch):
+    calls = validation_calls(monkeypatch)
+    code, _, err = run(capsys, str(FLAWED), "--to", "markdown")
+    assert code == 1 and "export refused" in err
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("target", [["--to", "github", "--repo", "acme/shop"], ["--to", "linear", "--team", "ENG"]])
+def test_a_push_dry_run_checks_the_plan_once(workdir, capsys, monkeypatch, target):
+    plan_path = write_plan(workdir, load_json(DB_MIGRATION))
+    calls = validation_calls(monkeypatch)
+    code, out, _ = run(capsys, plan_path, *target, "--push")
+    assert code == 0 and out.startswith("Dry run: nothing was sent.")
+    assert len(calls) == 1
 
 
 # --- hostile plans ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from decomposer.check.validate import validate_plan
-from decomposer.exporters import MANIFEST, ExportBlocked, brief, export, get_exporter, write_files
+from decomposer.exporters import MANIFEST, ExportBlocked, brief, check_report, export, get_exporter, write_files
 from decomposer.plan.loading import parse_plan
 from decomposer.text import one_line
 from helpers.exports import (
@@ -42,7 +42,7 @@ SECTIONS = [
 
 
 def render(plan: dict) -> dict[str, str]:
-    return get_exporter("brief").render(plan)
+    return get_exporter("brief").render(plan, check_report(plan))
 
 
 def section(text: str, heading: str) -> str:
@@ -78,7 +78,9 @@ def test_brief_golden(tmp_path):
 def test_each_brief_has_the_sections_in_order():
     plan = load_json(DB_MIGRATION)
     files = render(plan)
-    assert list(files)[1:] == list(get_exporter("markdown").render(plan))[1:]  # the ticket file names
+    assert (
+        list(files)[1:] == list(get_exporter("markdown").render(plan, check_report(plan)))[1:]
+    )  # the ticket file names
     for name, subtask in zip(list(files)[1:], plan["subtasks"]):
         assert name.startswith(subtask["id"] + "-") and SAFE_FILE.match(name)
         tokens = md().parse(files[name])

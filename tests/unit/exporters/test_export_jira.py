@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from decomposer.check.validate import validate_plan
-from decomposer.exporters import ExportBlocked, export, get_exporter
+from decomposer.exporters import ExportBlocked, check_report, export, get_exporter
 from decomposer.exporters.jira_csv import (
     CUT_NOTE,
     DESCRIPTION_LIMIT,
@@ -42,7 +42,7 @@ UNESCAPED = re.compile(r"(?<!\\)(?:\\\\)*[*_?\-+^~{}\[\]|!#]")
 
 
 def render_text(plan: dict) -> str:
-    (text,) = get_exporter("jira-csv").render(plan).values()
+    (text,) = get_exporter("jira-csv").render(plan, check_report(plan)).values()
     return text
 
 

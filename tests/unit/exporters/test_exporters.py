@@ -25,6 +25,7 @@ from decomposer.exporters import (
     ExportBlocked,
     Exporter,
     ExportError,
+    check_report,
     export,
     get_exporter,
     preview,
@@ -51,6 +52,7 @@ from helpers.exports import (
     table_rows,
     update_folder_golden,
     update_golden,
+    validation_calls,
 )
 from helpers.plans import CLEAN_EXAMPLES, EXAMPLES, clean_plan, load_json
 
@@ -295,7 +297,8 @@ def test_json_golden(tmp_path):
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.name)
 def test_json_round_trips_byte_for_byte(path):
-    (text,) = get_exporter("json").render(load_json(path)).values()
+    plan = load_json(path)
+    (text,) = get_exporter("json").render(plan, check_report(plan)).values()
     data = text.encode("utf-8")
     again = dump_plan(parse_plan(data, "export.json").plan).encode("utf-8")
     assert again == data
@@ -315,7 +318,7 @@ JSON_VALUES = st.recursive(
 @PROPERTIES
 @given(st.dictionaries(st.text(max_size=10), JSON_VALUES, max_size=6))
 def test_json_render_round_trips_any_plan(plan):
-    (text,) = get_exporter("json").render(plan).values()
+    (text,) = get_exporter("json").render(plan, check_report(plan)).values()
     assert dump_plan(parse_plan(text.encode("utf-8"), "x").plan) == text
 
 
@@ -361,7 +364,7 @@ def test_markdown_golden(tmp_path):
 
 def test_markdown_readme_structure():
     plan = load_json(DB_MIGRATION)
-    files = get_exporter("markdown").render(plan)
+    files = get_exporter("markdown").render(plan, check_report(plan))
     tokens = md().parse(files["README.md"])
     assert headings(tokens, "h1") == [plan["title"]]
     assert headings(tokens, "h2") == ["Task", "Context", "Subtasks"]
@@ -375,7 +378,7 @@ def test_markdown_readme_structure():
 
 def test_markdown_subtask_file_structure():
     plan = load_json(DB_MIGRATION)
-    files = get_exporter("markdown").render(plan)
+    files = get_exporter("markdown").render(plan, check_report(plan))
     readiness = validate_plan(plan).readiness
     for i, (name, subtask) in enumerate(zip(list(files)[1:], plan["subtasks"])):
         assert name.startswith(subtask["id"] + "-") and SAFE_FILE.match(name)
@@ -396,7 +399,7 @@ def test_markdown_subtask_file_structure():
 def test_markdown_table_is_in_dependency_order():
     plan = clean_plan()
     plan["subtasks"].reverse()  # S2 (depends on S1) first
-    files = get_exporter("markdown").render(plan)
+    files = get_exporter("markdown").render(plan, check_report(plan))
     ids = re.findall(r"^\| (S\d) \|", files["README.md"], re.M)
     assert ids == ["S1", "S2"]
     assert list(files)[1:] == ["S2-add-the-download-button.md", "S1-write-the-csv-serializer.md"]
@@ -406,7 +409,7 @@ def test_markdown_table_with_a_cycle_falls_back_to_plan_order():
     plan = clean_plan()
     plan["subtasks"][0]["depends_on"] = ["S2"]
     plan["subtasks"].append(dict(plan["subtasks"][0], id="S3", depends_on=[]))
-    files = get_exporter("markdown").render(plan)
+    files = get_exporter("markdown").render(plan, check_report(plan))
     assert re.findall(r"^\| (S\d) \|", files["README.md"], re.M) == ["S3", "S1", "S2"]
 
 
@@ -415,7 +418,7 @@ def test_markdown_multi_line_command_and_backticks():
     verify = plan["subtasks"][0]["acceptance"][0]["verify"]
     verify["command"] = "cat <<'EOF' | wc -l\n```\nEOF"
     plan["subtasks"][1]["acceptance"][0]["verify"]["command"] = "echo `date` ``x``"
-    files = get_exporter("markdown").render(plan)
+    files = get_exporter("markdown").render(plan, check_report(plan))
     _, body = split_front_matter(files["S1-write-the-csv-serializer.md"])
     fences = [t for t in md().parse(body) if t.type == "fence"]
     assert [f.content for f in fences] == [verify["command"] + "\n"]
@@ -442,7 +445,7 @@ def test_markdown_renders_any_plan_for_preview():
             {"acceptance": [{"statement": "s", "verify": {"method": "command"}}]},
         ],
     }
-    files = get_exporter("markdown").render(broken)
+    files = get_exporter("markdown").render(broken, check_report(broken))
     assert list(files)[0] == "README.md" and len(files) == 3
     assert all(SAFE_FILE.match(name) for name in list(files)[1:])
     for name in list(files)[1:]:
@@ -476,7 +479,7 @@ def assert_markdown_structure(files: dict[str, str], plan: dict) -> None:
 def test_hostile_text_keeps_the_markdown_structure():
     plan = hostile_plan()
     assert not validate_plan(plan).errors  # the export is not blocked
-    files = get_exporter("markdown").render(plan)
+    files = get_exporter("markdown").render(plan, check_report(plan))
     assert_markdown_structure(files, plan)
     for title, name in zip(HOSTILE_TITLES, list(files)[3:]):
         fields, body = split_front_matter(files[name])
@@ -508,7 +511,7 @@ def test_hostile_ids_and_long_titles_in_a_preview_and_on_disk(tmp_path):
     with pytest.raises(ExportBlocked):
         export(plan, "markdown", tmp_path / "blocked")
     assert not (tmp_path / "blocked").exists()
-    files = get_exporter("markdown").render(plan)
+    files = get_exporter("markdown").render(plan, check_report(plan))
     assert len(files) == len(plan["subtasks"]) + 1
     assert len({name.casefold() for name in files}) == len(files)
     assert_markdown_structure(files, plan)
@@ -635,8 +638,22 @@ def test_write_files_file_kind_needs_one_file(tmp_path):
         write_files("file", {"a.json": "1"}, tmp_path, overwrite=True)
 
 
+def test_export_and_preview_render_from_the_report_they_are_given(tmp_path, monkeypatch):
+    plan = load_json(DB_MIGRATION)
+    report = check_report(plan)
+    calls = validation_calls(monkeypatch)
+    for name in registry():
+        assert preview(plan, name, report=report)
+        assert export(plan, name, tmp_path / name, report=report)
+    assert calls == []
+    export(plan, "json", tmp_path / "unchecked.json")  # no report: check_report makes it
+    assert len(calls) == 1
+    with pytest.raises(ExportBlocked):  # the refusal, too, is the given report's
+        export(plan, "json", tmp_path / "refused.json", report=check_report(load_json(EXAMPLES / "flawed.json")))
+
+
 def test_a_failing_render_writes_nothing(tmp_path, monkeypatch):
-    def render(plan):
+    def render(plan, report):
         raise RuntimeError("renderer bug")
 
     broken = dataclasses.replace(markdown_exporter.EXPORTER, render=render)

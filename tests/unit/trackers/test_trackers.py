@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 
 from decomposer.check.validate import validate_plan
 from decomposer.cli.push_command import push_command
-from decomposer.exporters import export, get_exporter, registry
+from decomposer.exporters import check_report, export, get_exporter, registry
 from decomposer.plan.files import write_plan as real_write_plan
 from decomposer.trackers import http, push
 from helpers.fake_trackers import GITHUB_ERROR_422, GITHUB_ERROR_500, FakeGitHub, FakeLinear, graphql_error
@@ -746,7 +746,7 @@ def test_registry_offers_the_tracker_exporters():
 
 def test_github_render_writes_bodies_and_a_manifest(tmp_path):
     plan = three_subtask_plan()
-    files = get_exporter("github").render(plan)
+    files = get_exporter("github").render(plan, check_report(plan))
     assert list(files) == [
         "issues.json",
         "plan.md",
@@ -773,7 +773,8 @@ def test_github_render_writes_bodies_and_a_manifest(tmp_path):
 
 def test_github_and_push_render_the_same_bodies(github, plan_path):
     """What the offline export shows is what a push sends, up to the issue numbers."""
-    offline = get_exporter("github").render(three_subtask_plan())
+    plan = three_subtask_plan()
+    offline = get_exporter("github").render(plan, check_report(plan))
     assert push_github(plan_path, github) == 0
     assert github.issues[2]["body"] == offline["S1-write-the-csv-serializer.md"]
     assert github.issues[3]["body"] == offline["S2-add-the-download-button.md"].replace(
@@ -799,13 +800,13 @@ def test_github_and_push_render_the_same_bodies(github, plan_path):
     ids=["empty", "subtasks-not-a-list", "wrong-types", "repeated-ids"],
 )
 def test_tracker_renders_accept_any_plan_for_the_preview(name, plan):
-    files = get_exporter(name).render(plan)
+    files = get_exporter(name).render(plan, check_report(plan))
     assert files and all(isinstance(text, str) and text for text in files.values())
 
 
 def test_linear_render_is_a_list_of_issue_create_inputs():
     plan = three_subtask_plan()
-    ((name, text),) = get_exporter("linear").render(plan).items()
+    ((name, text),) = get_exporter("linear").render(plan, check_report(plan)).items()
     assert name == "fixture-plan-linear.json"
     inputs = json.loads(text)
     assert [i["title"] for i in inputs] == [
@@ -820,10 +821,15 @@ def test_linear_render_is_a_list_of_issue_create_inputs():
     assert len({i["id"] for i in inputs}) == 4
     assert [(i["priority"], i.get("estimate")) for i in inputs[1:]] == [(4, 2), (2, None), (4, 2)]
     assert "teamId" not in text
-    assert get_exporter("linear").render(plan) == {name: text}  # ids are stable: same file every time
+    assert get_exporter("linear").render(plan, check_report(plan)) == {
+        name: text
+    }  # ids are stable: same file every time
     other = copy.deepcopy(plan)
     other["id"] = "another-plan"
-    assert json.loads(get_exporter("linear").render(other)["another-plan-linear.json"])[0]["id"] != parent["id"]
+    assert (
+        json.loads(get_exporter("linear").render(other, check_report(other))["another-plan-linear.json"])[0]["id"]
+        != parent["id"]
+    )
 
 
 def test_tracker_renders_take_hostile_text_as_text(tmp_path):
@@ -832,7 +838,7 @@ def test_tracker_renders_take_hostile_text_as_text(tmp_path):
     plan["title"] = "<b>bold</b> | `code` ![x](y)"
     plan["subtasks"][0]["title"] = "../../etc/passwd <script>"
     plan["subtasks"][0]["labels"] = ["a\x1bb", "docs"]
-    files = get_exporter("github").render(plan)
+    files = get_exporter("github").render(plan, check_report(plan))
     assert "S1-etc-passwd-script.md" in files  # names from ids and slugs
     html = "".join(rendered_html(text) for name, text in files.items() if name.endswith(".md"))
     assert "<script" not in html and "<b>" not in html and "<img" not in html
@@ -840,7 +846,7 @@ def test_tracker_renders_take_hostile_text_as_text(tmp_path):
     assert manifest["issues"][1]["labels"] == ["autonomy: autonomous", "estimate: S", "a\\x1bb", "docs"]
     written = export(plan, "github", tmp_path / "out")
     assert all(path.parent == tmp_path / "out" for path in written)
-    linear_text = get_exporter("linear").render(plan)["evil-linear.json"]
+    linear_text = get_exporter("linear").render(plan, check_report(plan))["evil-linear.json"]
     assert "<script>" not in rendered_html(json.loads(linear_text)[1]["description"])
 
 
