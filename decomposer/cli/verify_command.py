@@ -15,6 +15,7 @@ from pathlib import Path
 
 from decomposer.cli.exit_codes import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from decomposer.cli.output import err, out
+from decomposer.plan.contract import int_range
 from decomposer.text import one_line, plural, shorten, terminal_safe
 
 FAILURE_LINES = 5  # lines of output shown under a failed result
@@ -28,8 +29,9 @@ def _timeout_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86400:  # the schema's range for timeout_s
-        raise argparse.ArgumentTypeError("give a number of seconds from 1 to 86400")
+    low, high = int_range("verify.timeout_s")
+    if not 0 < value <= high:
+        raise argparse.ArgumentTypeError(f"give a number of seconds from {low} to {high}")
     return value
 
 
