@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _CANDIDATE_ROOTS = (_PACKAGE_DIR / "_resources", _PACKAGE_DIR.parent)
@@ -51,7 +52,7 @@ def plan_schema_text() -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def plan_schema() -> dict:
+def plan_schema() -> dict[str, Any]:
     """The plan schema as a dict. Cached: callers must not mutate it."""
     return json.loads(plan_schema_text())
 

@@ -27,7 +27,7 @@ class Finding:
     message: str
     hint: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | None]:
         return asdict(self)
 
     @property
@@ -38,7 +38,7 @@ class Finding:
         return int(match.group(1)) if match else None
 
 
-def _path_sort_key(path: str) -> tuple:
+def _path_sort_key(path: str) -> tuple[tuple[int, int, str], ...]:
     # Numeric tokens sort as numbers so /acceptance/10 comes after /acceptance/2.
     return tuple((0, int(token), "") if token.isdigit() else (1, 0, token) for token in path.split("/")[1:])
 
@@ -46,7 +46,7 @@ def _path_sort_key(path: str) -> tuple:
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Plan-level findings first, then by subtask position, errors before warnings."""
 
-    def key(finding: Finding) -> tuple:
+    def key(finding: Finding) -> tuple[int, int, tuple[tuple[int, int, str], ...], str]:
         index = finding.subtask_index
         return (
             -1 if index is None else index,

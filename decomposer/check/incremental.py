@@ -20,6 +20,7 @@ it is not re-checked): treat validated plans as immutable, or use a new validato
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +29,7 @@ from decomposer.check import semantic as checks
 from decomposer.check.findings import Finding, sort_findings
 from decomposer.check.validate import Report, duplicate_key_findings, readiness, validate_plan
 from decomposer.plan.graph import subtask_items
+from decomposer.plan.json_types import JsonObject
 from decomposer.plan.pointers import pointer
 
 # A subtask that passes the schema; it stands in for the real ones when the plan's own
@@ -85,11 +87,11 @@ class IncrementalValidator:
         self._cache: dict[int, _Entry] = {}
         # The cross-subtask findings and what they were computed from: every subtask's
         # position, id and depends_on (compared by ==, so an equal copy also matches).
-        self._graph_key: tuple | None = None
+        self._graph_key: tuple[tuple[int, str | None, Any], ...] | None = None
         self._graph_findings: list[Finding] = []
         self.rechecked = 0  # subtasks checked afresh by the last call (for tests and benchmarks)
 
-    def validate(self, plan: Any, duplicate_keys: list[tuple[str, str]] = ()) -> Report:
+    def validate(self, plan: Any, duplicate_keys: Sequence[tuple[str, str]] = ()) -> Report:
         """The same ``Report`` as ``validate_plan(plan, duplicate_keys)``."""
         if not isinstance(plan, dict):
             self._cache, self._graph_key = {}, None
@@ -100,10 +102,11 @@ class IncrementalValidator:
             self._cache, self._graph_key = {}, None
             return validate_plan(plan, duplicate_keys)
 
-    def _validate(self, plan: dict, duplicate_keys) -> Report:
+    def _validate(self, plan: JsonObject, duplicate_keys: Sequence[tuple[str, str]]) -> Report:
         subtasks = plan.get("subtasks")
         subtasks = subtasks if isinstance(subtasks, list) else []
-        cache, previous = {}, self._cache
+        cache: dict[int, _Entry] = {}
+        previous = self._cache
         entries: list[_Entry] = []
         self.rechecked = 0
         for index, subtask in enumerate(subtasks):
@@ -133,7 +136,7 @@ class IncrementalValidator:
         findings = sort_findings(findings)
         return Report(findings, readiness(plan, findings))
 
-    def _across_subtasks(self, plan: dict) -> list[Finding]:
+    def _across_subtasks(self, plan: JsonObject) -> list[Finding]:
         """Duplicate ids, unknown dependencies and cycles, which depend only on the
         positions, ids and depends_on of the subtasks: reused while those are equal."""
         items = subtask_items(plan)
@@ -170,7 +173,7 @@ def _subtask_schema_findings(subtask: Any, index: int) -> list[Finding]:
     return rebased
 
 
-def _plan_schema_findings(plan: dict) -> list[Finding]:
+def _plan_schema_findings(plan: JsonObject) -> list[Finding]:
     """The schema findings of the plan's own fields. Each subtask is already covered, so
     the array is checked with one valid stand-in (or left as it is when it is empty or
     not an array: then the array itself is what is wrong)."""

@@ -14,11 +14,12 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from decomposer.check.findings import WARNING, Finding
+from decomposer.plan.json_types import JsonObject, PathToken
 from decomposer.plan.pointers import pointer
 from decomposer.resources import data_path
 
@@ -177,7 +178,7 @@ class _PhraseTable:
 class Lexicon:
     """Compiled word lists. Build once (``lexicon()``) and reuse."""
 
-    def __init__(self, data: dict):
+    def __init__(self, data: JsonObject) -> None:
         self.sources = data["sources"]
         self.categories = data["categories"]
         terms: dict[tuple[str, ...], str | None] = {}
@@ -282,9 +283,12 @@ _LOOPHOLE_HINT = (
 _PLACEHOLDER_HINT = "replace the placeholder with the real content, or remove it"
 
 
-def _quoted_terms(terms) -> str:
+def _quoted_terms(terms: Iterable[str]) -> str:
     return ", ".join(f'"{term}"' for term in terms)
 
+
+# How a finding names the text it is about: a label, and the item's index in a list.
+TextPlace = tuple[str, int | None]
 
 # What each kind of text is checked for.
 _PLACEHOLDER_ONLY = 0
@@ -292,7 +296,9 @@ _STATEMENT = 1  # vague wording and placeholders
 _TRIGGER = 2  # loopholes too
 
 
-def _lint_text(lex: Lexicon, text: str, kind: int, subtask: str | None, where, tokens: tuple) -> list[Finding]:
+def _lint_text(
+    lex: Lexicon, text: str, kind: int, subtask: str | None, where: TextPlace, tokens: tuple[PathToken, ...]
+) -> list[Finding]:
     """Findings for one text field. ``where`` is a (label, number) pair and ``tokens``
     the JSON pointer's parts; both are formatted only when something is found, since
     most texts are clean and the lint must stay cheap on plans of 10,000 subtasks."""
@@ -300,7 +306,7 @@ def _lint_text(lex: Lexicon, text: str, kind: int, subtask: str | None, where, t
     if not (smells or marks):
         return []
     label, number = where
-    where = label if number is None else f"{label} {number + 1}"
+    named = label if number is None else f"{label} {number + 1}"
     found: list[Finding] = []
     if smells:
         loopholes = [s.term for s in smells if s.category == "loophole"] if kind == _TRIGGER else []
@@ -315,10 +321,10 @@ def _lint_text(lex: Lexicon, text: str, kind: int, subtask: str | None, where, t
                     _LOOPHOLE_HINT,
                 )
             )
-            smells = [s for s in smells if s.category != "loophole"]
-        if smells:
+        vague = [s for s in smells if s.category != "loophole"] if loopholes else smells
+        if vague:
             by_label: dict[str, list[str]] = {}
-            for smell in smells:
+            for smell in vague:
                 by_label.setdefault(smell.label, []).append(smell.term)
             details = "; ".join(f"{label}: {_quoted_terms(terms)}" for label, terms in by_label.items())
             found.append(
@@ -327,7 +333,7 @@ def _lint_text(lex: Lexicon, text: str, kind: int, subtask: str | None, where, t
                     WARNING,
                     subtask,
                     pointer(*tokens),
-                    f"vague wording in {where} ({details})",
+                    f"vague wording in {named} ({details})",
                     _VAGUE_HINT,
                 )
             )
@@ -338,21 +344,21 @@ def _lint_text(lex: Lexicon, text: str, kind: int, subtask: str | None, where, t
                 WARNING,
                 subtask,
                 pointer(*tokens),
-                f"placeholder in {where}: {_quoted_terms(marks)}",
+                f"placeholder in {named}: {_quoted_terms(marks)}",
                 _PLACEHOLDER_HINT,
             )
         )
     return found
 
 
-def _dicts(value: Any) -> Iterator[tuple[int, dict]]:
+def _dicts(value: Any) -> Iterator[tuple[int, JsonObject]]:
     if isinstance(value, list):
         for index, item in enumerate(value):
             if isinstance(item, dict):
                 yield index, item
 
 
-def lint_plan(plan: dict) -> list[Finding]:
+def lint_plan(plan: JsonObject) -> list[Finding]:
     """Wording warnings for a plan. Tolerates any shape: what is not text is skipped
     (the schema check reports it). The ``task`` is the engineer's words, kept verbatim,
     so it is not linted, except for a task that opens with a placeholder ("TBD: …", as
@@ -363,7 +369,7 @@ def lint_plan(plan: dict) -> list[Finding]:
     return findings
 
 
-def lint_plan_fields(plan: dict) -> list[Finding]:
+def lint_plan_fields(plan: JsonObject) -> list[Finding]:
     """Wording warnings for the plan's own fields (not its subtasks)."""
     lex = lexicon()
     findings: list[Finding] = []
@@ -389,7 +395,7 @@ def lint_plan_fields(plan: dict) -> list[Finding]:
     return findings
 
 
-def lint_subtask(subtask: dict, i: int) -> list[Finding]:
+def lint_subtask(subtask: JsonObject, i: int) -> list[Finding]:
     """Wording warnings for the subtask at position ``i``; they depend on nothing else."""
     lex = lexicon()
     sid = subtask.get("id") if isinstance(subtask.get("id"), str) else None
@@ -400,7 +406,7 @@ def lint_subtask(subtask: dict, i: int) -> list[Finding]:
     return findings
 
 
-def _subtask_texts(subtask: dict, i: int) -> Iterator[tuple[Any, int, tuple, tuple]]:
+def _subtask_texts(subtask: JsonObject, i: int) -> Iterator[tuple[Any, int, TextPlace, tuple[PathToken, ...]]]:
     """(text, kind, where, pointer tokens) for every text field of a subtask."""
     # Title and goal are prose about intent: only placeholders count there.
     yield subtask.get("title"), _PLACEHOLDER_ONLY, ("the title", None), ("subtasks", i, "title")

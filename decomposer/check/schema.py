@@ -17,26 +17,36 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from decomposer.check.findings import ERROR, Finding
+from decomposer.plan.json_types import JsonObject, PathToken
 from decomposer.plan.pointers import pointer
 from decomposer.resources import plan_schema
 from decomposer.text import describe_value, json_type_name, shorten
 
+if TYPE_CHECKING:
+    # jsonschema ships no type information (mypy sees its names as Any): they still say
+    # what each value is. jsonschema-rs ships its own stubs.
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator as ReferenceValidator
+    from jsonschema_rs import Validator as FastValidator
+
 RULE = "schema"
+# Words the finding of one schema error at its place: (message, hint) -> Finding.
+_MakeFinding = Callable[[str, str | None], Finding]
 
 
 @functools.lru_cache(maxsize=1)
-def _fast_validator():
+def _fast_validator() -> FastValidator:
     import jsonschema_rs
 
     return jsonschema_rs.validator_for(plan_schema(), validate_formats=False)
 
 
 @functools.lru_cache(maxsize=256)
-def _ecma_pattern(pattern: str) -> re.Pattern:
+def _ecma_pattern(pattern: str) -> re.Pattern[str]:
     # In ECMA-262 (and in jsonschema-rs) "$" without the multiline flag matches only
     # at the very end; in Python it also matches before a final "\n". Translate a
     # trailing unescaped "$" to "\Z" so "abc\n" fails "^[a-z]+$" in both validators.
@@ -46,17 +56,20 @@ def _ecma_pattern(pattern: str) -> re.Pattern:
 
 
 @functools.lru_cache(maxsize=1)
-def _reference_validator():
+def _reference_validator() -> ReferenceValidator:
     from jsonschema import Draft202012Validator, validators
 
-    def ecma_pattern(validator, pattern, instance, schema):
+    def ecma_pattern(
+        validator: ReferenceValidator, pattern: str, instance: Any, schema: JsonObject
+    ) -> Iterator[ValidationError]:
         if validator.is_type(instance, "string") and not _ecma_pattern(pattern).search(instance):
             from jsonschema.exceptions import ValidationError
 
             yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
     validator_class = validators.extend(Draft202012Validator, {"pattern": ecma_pattern})
-    return validator_class(plan_schema())
+    validator: ReferenceValidator = validator_class(plan_schema())
+    return validator
 
 
 def is_valid(plan: Any) -> bool:
@@ -72,7 +85,8 @@ def is_valid(plan: Any) -> bool:
 
 def reference_is_valid(plan: Any) -> bool:
     """The reference verdict (slow; for tests and for wording errors)."""
-    return _reference_validator().is_valid(plan)
+    valid: bool = _reference_validator().is_valid(plan)
+    return valid
 
 
 def schema_findings(plan: Any) -> list[Finding]:
@@ -97,21 +111,22 @@ def schema_findings(plan: Any) -> list[Finding]:
     return list(findings)
 
 
-def subtask_id_at(plan: Any, tokens: list) -> str | None:
+def subtask_id_at(plan: Any, tokens: list[PathToken]) -> str | None:
     """The id of the subtask a path lies in, if that subtask has a string id."""
     if len(tokens) >= 2 and tokens[0] == "subtasks" and isinstance(plan, dict):
         subtasks = plan.get("subtasks")
         index = tokens[1]
         if isinstance(subtasks, list) and isinstance(index, int) and index < len(subtasks):
             item = subtasks[index]
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                return item["id"]
+            sid = item.get("id") if isinstance(item, dict) else None
+            if isinstance(sid, str):
+                return sid
     return None
 
 
-def _property_schema(schema: dict, name: str) -> dict:
+def _property_schema(schema: JsonObject, name: str) -> JsonObject:
     """The (dereferenced) subschema of property ``name`` within an object schema."""
-    prop = schema.get("properties", {}).get(name, {})
+    prop: JsonObject = schema.get("properties", {}).get(name, {})
     ref = prop.get("$ref")
     if ref and ref.startswith("#/$defs/"):
         target = dict(plan_schema()["$defs"][ref[len("#/$defs/") :]])
@@ -120,7 +135,7 @@ def _property_schema(schema: dict, name: str) -> dict:
     return prop
 
 
-def _condition(if_schema: dict) -> str:
+def _condition(if_schema: JsonObject) -> str:
     """Say an ``if`` clause of the form {"properties": {name: {"const": value}}} in words."""
     terms = [
         f"{name} is {describe_value(sub['const'])}"
@@ -130,7 +145,7 @@ def _condition(if_schema: dict) -> str:
     return " and ".join(terms) or "the condition holds"
 
 
-def _did_you_mean(word: object, choices) -> str | None:
+def _did_you_mean(word: object, choices: Iterable[object]) -> str | None:
     if not isinstance(word, str):
         return None
     close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
@@ -140,13 +155,16 @@ def _did_you_mean(word: object, choices) -> str | None:
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean"}
 
 
-def _branch_type(branch: dict) -> str | None:
+def _branch_type(branch: JsonObject) -> str | None:
     if "$ref" in branch:
         branch = plan_schema()["$defs"][branch["$ref"].removeprefix("#/$defs/")]
-    return branch.get("type")
+    kind: str | None = branch.get("type")
+    return kind
 
 
-def _union_findings(error, plan: Any, finding, description: str | None) -> Iterator[Finding]:
+def _union_findings(
+    error: ValidationError, plan: Any, finding: _MakeFinding, description: str | None
+) -> Iterator[Finding]:
     """An anyOf (the schema's only one: "$defs/trackers", a ticket or an array of them):
     the errors of the branch whose type the value has, else which types would do."""
     kind = _JSON_TYPES.get(type(error.instance))
@@ -161,7 +179,7 @@ def _union_findings(error, plan: Any, finding, description: str | None) -> Itera
     yield finding(f"expected {wanted}, got {json_type_name(error.instance)}", description)
 
 
-def _findings_for(error, plan: Any) -> Iterator[Finding]:
+def _findings_for(error: ValidationError, plan: Any) -> Iterator[Finding]:
     tokens = list(error.absolute_path)
     subtask = subtask_id_at(plan, tokens)
     kind = error.validator
@@ -242,7 +260,8 @@ def _findings_for(error, plan: Any) -> Iterator[Finding]:
         )
         return
     if kind == "uniqueItems":
-        seen, repeated = [], []
+        seen: list[Any] = []
+        repeated: list[Any] = []
         for item in instance:
             (repeated if item in seen else seen).append(item)
         yield finding(f"lists {describe_value(repeated[0]) if repeated else 'an item'} more than once", description)

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from decomposer.check.findings import ERROR, WARNING, Finding
-
-# subtask_items lived here first; callers still reach it as checks.subtask_items.
-from decomposer.plan.graph import dependency_edges, first_positions, subtask_items
+from decomposer.plan.graph import SubtaskItems, dependency_edges, first_positions, subtask_items
+from decomposer.plan.json_types import JsonObject
 from decomposer.plan.pointers import as_list, pointer
 from decomposer.text import describe_value, shorten
 
@@ -35,7 +34,7 @@ MAX_CRITERIA = 6
 MAX_CYCLE_NAMED = 12  # ids named in a cycle message; a longer cycle is shortened
 
 
-def has_command_criterion(subtask: dict) -> bool:
+def has_command_criterion(subtask: JsonObject) -> bool:
     return any(
         isinstance(c, dict) and isinstance(c.get("verify"), dict) and c["verify"].get("method") == "command"
         for c in as_list(subtask.get("acceptance"))
@@ -50,13 +49,13 @@ def check_plan(plan: Any) -> list[Finding]:
     return findings
 
 
-def check_across_subtasks(items: list[tuple[int, dict, str | None]]) -> list[Finding]:
+def check_across_subtasks(items: SubtaskItems) -> list[Finding]:
     """The checks that relate subtasks to each other: duplicate ids, unknown
     dependencies, cycles. ``items`` is ``subtask_items(plan)``."""
     return [*_duplicate_ids(items), *_dependencies(items)]
 
 
-def check_subtask(subtask: dict, sid: str | None, i: int) -> list[Finding]:
+def check_subtask(subtask: JsonObject, sid: str | None, i: int) -> list[Finding]:
     """The checks that look at one subtask alone (at position ``i``, id ``sid``).
     Their findings depend on nothing else, so an incremental validator may cache them."""
     return [
@@ -68,7 +67,7 @@ def check_subtask(subtask: dict, sid: str | None, i: int) -> list[Finding]:
     ]
 
 
-def _duplicate_ids(items) -> Iterator[Finding]:
+def _duplicate_ids(items: SubtaskItems) -> Iterator[Finding]:
     positions: dict[str, list[int]] = {}
     for i, _, sid in items:
         if sid is not None:
@@ -87,7 +86,7 @@ def _duplicate_ids(items) -> Iterator[Finding]:
                 )
 
 
-def _dependencies(items) -> Iterator[Finding]:
+def _dependencies(items: SubtaskItems) -> Iterator[Finding]:
     index_of = first_positions(items)
     for i, subtask, sid in items:
         for j, dep in enumerate(as_list(subtask.get("depends_on"))):
@@ -104,7 +103,8 @@ def _dependencies(items) -> Iterator[Finding]:
                     f"known ids: {known}",
                 )
     edges = dependency_edges(items, index_of)
-    ids = {i: sid for i, _, sid in items}
+    # Only a subtask with an id can be depended on, so every member of a cycle has one.
+    ids = {i: sid for i, _, sid in items if sid is not None}
     for component in _cycles(edges):
         cycle = _cycle_through(component[0], set(component), edges)
         named = _name_cycle([ids[i] for i in cycle])
@@ -119,7 +119,7 @@ def _dependencies(items) -> Iterator[Finding]:
             )
 
 
-def _name_cycle(members: list) -> str:
+def _name_cycle(members: list[str]) -> str:
     """ "S1 → S2 → S1"; a long cycle keeps its ends and its length, so each finding's
     message stays short however many subtasks the cycle has."""
     if len(members) <= MAX_CYCLE_NAMED:
@@ -193,7 +193,7 @@ def _cycle_through(start: int, members: set[int], edges: dict[int, list[int]]) -
     return [start]
 
 
-def _autonomy(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
+def _autonomy(subtask: JsonObject, sid: str | None, i: int) -> Iterator[Finding]:
     autonomy = subtask.get("autonomy")
     risk = subtask.get("risk")
     if not isinstance(autonomy, str) or autonomy not in AUTONOMY_RANK or not isinstance(risk, dict):
@@ -221,7 +221,7 @@ def _autonomy(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
         )
 
 
-def _irreversible(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
+def _irreversible(subtask: JsonObject, sid: str | None, i: int) -> Iterator[Finding]:
     risk = subtask.get("risk")
     if not (isinstance(risk, dict) and risk.get("reversible") is False):
         return
@@ -240,7 +240,7 @@ def _irreversible(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
         )
 
 
-def _verifiability(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
+def _verifiability(subtask: JsonObject, sid: str | None, i: int) -> Iterator[Finding]:
     if isinstance(subtask.get("acceptance"), list) and not has_command_criterion(subtask):
         yield Finding(
             "not-machine-verifiable",
@@ -252,7 +252,7 @@ def _verifiability(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
         )
 
 
-def _size(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
+def _size(subtask: JsonObject, sid: str | None, i: int) -> Iterator[Finding]:
     if subtask.get("estimate") == "XL":
         yield Finding(
             "oversized-subtask",
@@ -274,7 +274,7 @@ def _size(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
         )
 
 
-def _output_patterns(subtask: dict, sid: str | None, i: int) -> Iterator[Finding]:
+def _output_patterns(subtask: JsonObject, sid: str | None, i: int) -> Iterator[Finding]:
     for j, criterion in enumerate(as_list(subtask.get("acceptance"))):
         verify = criterion.get("verify") if isinstance(criterion, dict) else None
         pattern = verify.get("expect_output") if isinstance(verify, dict) else None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from decomposer.check import lint, schema
 from decomposer.check import semantic as checks
 from decomposer.check.findings import ERROR, WARNING, Finding, sort_findings
+from decomposer.plan.graph import subtask_items
 from decomposer.plan.loading import PlanLoadError, load_plan
 from decomposer.plan.pointers import parse_pointer
 
@@ -21,7 +23,7 @@ class Readiness:
     # Positions of the delegable subtasks, so a UI can mark them.
     delegable_indexes: list[int] = field(default_factory=list, repr=False)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, int]:
         return {"delegable": self.delegable, "total": self.total}
 
 
@@ -39,7 +41,7 @@ class Report:
         return [f for f in self.findings if f.severity == WARNING]
 
 
-def validate_plan(plan: Any, duplicate_keys: list[tuple[str, str]] = ()) -> Report:
+def validate_plan(plan: Any, duplicate_keys: Sequence[tuple[str, str]] = ()) -> Report:
     """Every finding for ``plan`` (any JSON value), sorted, and its readiness.
 
     ``duplicate_keys`` are (pointer, key) pairs the loader saw twice in one object."""
@@ -52,7 +54,7 @@ def validate_plan(plan: Any, duplicate_keys: list[tuple[str, str]] = ()) -> Repo
     return Report(findings, readiness(plan, findings))
 
 
-def duplicate_key_findings(plan: Any, duplicate_keys: list[tuple[str, str]]) -> list[Finding]:
+def duplicate_key_findings(plan: Any, duplicate_keys: Sequence[tuple[str, str]]) -> list[Finding]:
     """One schema error per (pointer, key) the loader saw twice in one object."""
     return [
         Finding(
@@ -70,7 +72,7 @@ def duplicate_key_findings(plan: Any, duplicate_keys: list[tuple[str, str]]) -> 
 def readiness(plan: Any, findings: list[Finding]) -> Readiness:
     """A subtask is delegable when no error or warning points into it, its autonomy is
     gated or autonomous, and at least one criterion is checked by a command."""
-    items = checks.subtask_items(plan)
+    items = subtask_items(plan)
     subtasks = plan.get("subtasks") if isinstance(plan, dict) else None
     total = len(subtasks) if isinstance(subtasks, list) else 0
     flagged = {f.subtask_index for f in findings}
@@ -92,7 +94,7 @@ class FileResult:
     error: str | None = None
 
 
-def check_file(path: str, stdin=None) -> FileResult:
+def check_file(path: str, stdin: BinaryIO | None = None) -> FileResult:
     """Load and validate one plan file ("-" is standard input). Never raises for bad input."""
     try:
         loaded = load_plan(path, stdin)

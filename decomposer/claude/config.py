@@ -12,7 +12,11 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import anthropic
+    import httpx2
 
 DEFAULT_MODEL = "claude-opus-5-5"
 DEFAULT_MAX_TOKENS = 16_000
@@ -39,7 +43,7 @@ def config_path() -> Path:
     return config_dir() / CONFIG_FILE
 
 
-def read_config(path: Path | None = None) -> dict:
+def read_config(path: Path | None = None) -> dict[str, Any]:
     """The config file as a dict ({} when there is none)."""
     path = path or config_path()
     if not path.is_file():
@@ -50,7 +54,8 @@ def read_config(path: Path | None = None) -> dict:
         import tomli as tomllib
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            config: dict[str, Any] = tomllib.load(handle)
+            return config
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read as TOML ({exc})") from None
 
@@ -119,7 +124,9 @@ def check_base_url(env: Mapping[str, str] | None = None) -> str | None:
     return None
 
 
-def make_client(http_client=None, env: Mapping[str, str] | None = None, max_retries: int = 2):
+def make_client(
+    http_client: httpx2.AsyncClient | None = None, env: Mapping[str, str] | None = None, max_retries: int = 2
+) -> anthropic.AsyncAnthropic:
     """An AsyncAnthropic client from the environment. ``http_client`` (an
     ``httpx2.AsyncClient``) is for tests and for proxies. Without a key but with a base
     URL (a local server that takes none), a placeholder key is sent."""

@@ -13,18 +13,23 @@ import asyncio
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from decomposer.check.findings import ERROR, WARNING, Finding
 from decomposer.check.validate import Report, validate_plan
 from decomposer.claude import failures, prompts, tools
 from decomposer.claude.config import Settings
 from decomposer.claude.failures import CallFailure
-from decomposer.claude.stream import ArrayItemScanner, CallResult, stream_call
+from decomposer.claude.stream import ArrayItemScanner, CallResult, OnItem, stream_call
 from decomposer.claude.usage import Usage
 from decomposer.clock import rfc3339, utc_now
+from decomposer.plan import contract
+from decomposer.plan.json_types import JsonObject
 from decomposer.plan.names import safe_filename
 from decomposer.plan.pointers import parse_pointer, pointer
+
+if TYPE_CHECKING:
+    import anthropic
 
 MAX_REPAIR_ROUNDS = 2
 MODEL_REVIEW_RULE = "model-review"
@@ -48,7 +53,7 @@ class Progress:
 @dataclass(frozen=True)
 class SubtaskReady:
     index: int
-    subtask: dict
+    subtask: JsonObject
 
 
 @dataclass(frozen=True)
@@ -86,13 +91,13 @@ FAILED = "failed"  # a call failed; ``plan`` holds what arrived (may be None)
 @dataclass
 class Outcome:
     status: str
-    plan: dict | None
+    plan: JsonObject | None
     report: Report | None
     failure: CallFailure | None = None
     usage: Usage = field(default_factory=Usage)
     repair_rounds: int = 0
     # refine: the replacement subtasks; review: the model's findings
-    replacement: list[dict] = field(default_factory=list)
+    replacement: list[JsonObject] = field(default_factory=list)
     note: str = ""
     findings: list[Finding] = field(default_factory=list)
 
@@ -102,11 +107,11 @@ def _now() -> str:
 
 
 class Engine:
-    def __init__(self, client, settings: Settings, on_event: OnEvent | None = None):
+    def __init__(self, client: anthropic.AsyncAnthropic, settings: Settings, on_event: OnEvent | None = None):
         self.client = client
         self.settings = settings
         self.on_event = on_event or (lambda event: None)
-        self.draft: dict | None = None  # the best plan so far; survives cancellation
+        self.draft: JsonObject | None = None  # the best plan so far; survives cancellation
         self.usage = Usage()  # the current operation's calls
 
     @property
@@ -115,7 +120,7 @@ class Engine:
 
     # --- one call, with the retries that make sense -------------------------------------
 
-    def _request(self, messages: list[dict], tool: str, max_tokens: int) -> dict:
+    def _request(self, messages: list[JsonObject], tool: str, max_tokens: int) -> JsonObject:
         return {
             "model": self.model,
             "max_tokens": max_tokens,
@@ -129,7 +134,13 @@ class Engine:
         }
 
     async def _call(
-        self, purpose: str, messages: list[dict], tool: str, *, on_item=None, scanner: ArrayItemScanner | None = None
+        self,
+        purpose: str,
+        messages: list[JsonObject],
+        tool: str,
+        *,
+        on_item: OnItem | None = None,
+        scanner: ArrayItemScanner | None = None,
     ) -> CallResult:
         """One logical call: retries once with a larger budget after max_tokens, and
         once after a transient fault mid-stream (the SDK retries faults before the
@@ -186,7 +197,7 @@ class Engine:
             self.on_event(Retrying(failure, max_tokens))
 
     @staticmethod
-    def _answer_turns(result: CallResult, text: str) -> list[dict]:
+    def _answer_turns(result: CallResult, text: str) -> list[JsonObject]:
         """The model's tool call, then a tool_result that rejects it with ``text``. The
         tool_use id is the one the API gave the block (ids must be unique)."""
         tool_id = result.tool_use_id or f"toolu_decomposer_{id(result):x}"
@@ -203,9 +214,9 @@ class Engine:
 
     # --- decompose ----------------------------------------------------------------------
 
-    def _plan_from(self, tool_input: dict, task: str, context: str | None, created_at: str) -> dict:
+    def _plan_from(self, tool_input: JsonObject, task: str, context: str | None, created_at: str) -> JsonObject:
         """A contract plan from the model's tool input: decomposer fills what it owns."""
-        plan: dict[str, Any] = {"version": 1}
+        plan: JsonObject = {"version": 1}
         title = tool_input.get("title") if isinstance(tool_input.get("title"), str) else ""
         plan["id"] = safe_filename(title or task[:60], 48)
         plan["title"] = title or "Untitled plan"
@@ -233,7 +244,7 @@ class Engine:
         self.usage = Usage()
         scanner = ArrayItemScanner("subtasks")
 
-        def on_item(item):
+        def on_item(item: Any) -> None:
             arrived = list(scanner.items)
             if self.draft is None or len(arrived) >= len(self.draft["subtasks"]):
                 head = scanner.partial()  # title and context come before the subtasks
@@ -241,7 +252,7 @@ class Engine:
                 self.draft = self._plan_from(head, task, context, created_at)
             self.on_event(SubtaskReady(len(arrived) - 1, item))
 
-        messages: list[dict] = [
+        messages: list[JsonObject] = [
             {"role": "user", "content": [{"type": "text", "text": prompts.decompose_message(task, context)}]}
         ]
         result = await self._call("decompose", messages, tools.SUBMIT_PLAN, on_item=on_item, scanner=scanner)
@@ -254,9 +265,9 @@ class Engine:
             self.draft = plan
             return Outcome(FAILED, plan, validate_plan(plan) if plan else None, result.failure, self.usage)
         rounds = 0
-        best: tuple[dict, Report] | None = None
+        best: tuple[JsonObject, Report] | None = None
         while True:
-            plan = self._plan_from(result.tool_input, task, context, created_at)
+            plan = self._plan_from(result.answer(), task, context, created_at)
             report = validate_plan(plan)
             if best is None or len(report.errors) <= len(best[1].errors):
                 best = (plan, report)
@@ -276,19 +287,19 @@ class Engine:
                 plan, report = self._final_plan(best)
                 return Outcome(FAILED, plan, report, result.failure, self.usage, rounds)
 
-    def _final_plan(self, best: tuple[dict, Report]) -> tuple[dict, Report]:
+    def _final_plan(self, best: tuple[JsonObject, Report]) -> tuple[JsonObject, Report]:
         plan, report = best
         plan["source"]["usage"] = self.usage.to_source_usage(self.model)
         self.draft = plan
         return plan, report
 
-    def _final_draft(self, best: tuple[dict, Report], rounds: int) -> Outcome:
+    def _final_draft(self, best: tuple[JsonObject, Report], rounds: int) -> Outcome:
         plan, report = self._final_plan(best)
         return Outcome(DRAFT if report.errors else OK, plan, report, None, self.usage, rounds)
 
     # --- refine -------------------------------------------------------------------------
 
-    async def refine(self, plan: dict, subtask_id: str, instruction: str) -> Outcome:
+    async def refine(self, plan: JsonObject, subtask_id: str, instruction: str) -> Outcome:
         """Replacement subtasks for ``subtask_id``, spliced into a copy of ``plan`` and
         checked; the parts' own errors are sent back up to twice. ``plan`` is not changed."""
         self.usage = Usage()
@@ -296,7 +307,7 @@ class Engine:
         if position is None:
             raise ValueError(f'no subtask "{subtask_id}" in the plan')
         other_ids = {s.get("id") for s in plan["subtasks"] if isinstance(s, dict)} - {subtask_id}
-        messages: list[dict] = [
+        messages: list[JsonObject] = [
             {
                 "role": "user",
                 "content": [{"type": "text", "text": prompts.refine_message(plan, subtask_id, instruction)}],
@@ -304,6 +315,7 @@ class Engine:
         ]
         rounds = 0
         best: Outcome | None = None
+        best_own = 0  # errors in the best outcome's own parts
         while True:
             result = await self._call("refine" if not rounds else "repair", messages, tools.SUBMIT_SUBTASKS)
             if result.failure is not None:
@@ -311,7 +323,8 @@ class Engine:
                     best.failure, best.usage = result.failure, self.usage
                     return best
                 return Outcome(FAILED, None, None, result.failure, self.usage, rounds)
-            replacement = result.tool_input.get("subtasks")
+            answer = result.answer()
+            replacement = answer.get("subtasks")
             if (
                 not isinstance(replacement, list)
                 or not replacement
@@ -324,11 +337,11 @@ class Engine:
             replacement = renumber(replacement, subtask_id, other_ids)
             new_plan = splice(plan, position, replacement)
             report = validate_plan(new_plan)
-            note = result.tool_input.get("note") if isinstance(result.tool_input.get("note"), str) else ""
+            note = answer["note"] if isinstance(answer.get("note"), str) else ""
             own = _findings_in(report.errors, position, len(replacement))
             outcome = Outcome(OK if not own else DRAFT, new_plan, report, None, self.usage, rounds, replacement, note)
-            if best is None or len(own) <= len(_findings_in(best.report.errors, position, len(best.replacement))):
-                best = outcome
+            if best is None or len(own) <= best_own:
+                best, best_own = outcome, len(own)
             if not own or rounds == MAX_REPAIR_ROUNDS:
                 best.usage = self.usage
                 return best
@@ -339,27 +352,28 @@ class Engine:
 
     # --- review -------------------------------------------------------------------------
 
-    async def review(self, plan: dict) -> Outcome:
+    async def review(self, plan: JsonObject) -> Outcome:
         """A checker pass in a fresh conversation: findings with rule model-review."""
         self.usage = Usage()
         messages = [{"role": "user", "content": [{"type": "text", "text": prompts.review_message(plan)}]}]
         result = await self._call("review", messages, tools.SUBMIT_REVIEW)
         if result.failure is not None:
             return Outcome(FAILED, plan, None, result.failure, self.usage)
-        problem = tools.review_input_problem(result.tool_input)
+        answer = result.answer()
+        problem = tools.review_input_problem(answer)
         if problem:
             failure = CallFailure(
                 failures.BAD_OUTPUT, f"the review reply does not match its schema ({problem})", "try again"
             )
             return Outcome(FAILED, plan, None, failure, self.usage)
-        findings = review_findings(plan, result.tool_input["findings"])
+        findings = review_findings(plan, answer["findings"])
         return Outcome(OK, plan, None, None, self.usage, findings=findings)
 
 
 # --- helpers (pure) -----------------------------------------------------------------------
 
 
-def add_usage(plan: dict, usage: Usage, model: str) -> None:
+def add_usage(plan: JsonObject, usage: Usage, model: str) -> None:
     """Add an operation's tokens and cost to the plan's ``source.usage`` totals."""
     source = plan.setdefault("source", {"kind": "manual"})
     if not isinstance(source, dict):
@@ -373,14 +387,14 @@ def add_usage(plan: dict, usage: Usage, model: str) -> None:
         totals[key] = round(old + value, 6) if isinstance(value, float) else old + value
 
 
-def _index_of(plan: dict, subtask_id: str) -> int | None:
+def _index_of(plan: JsonObject, subtask_id: str) -> int | None:
     for i, subtask in enumerate(plan.get("subtasks", [])):
         if isinstance(subtask, dict) and subtask.get("id") == subtask_id:
             return i
     return None
 
 
-def renumber(replacement: list[dict], original_id: str, other_ids: set) -> list[dict]:
+def renumber(replacement: list[JsonObject], original_id: str, other_ids: set[Any]) -> list[JsonObject]:
     """Ids for replacement subtasks: one keeps the original id; several become
     <id>.1, <id>.2, ... (skipping ids the plan already uses). Dependencies between the
     parts follow the renaming; dependencies on the original id inside the parts are
@@ -412,7 +426,7 @@ def renumber(replacement: list[dict], original_id: str, other_ids: set) -> list[
     return replacement
 
 
-def splice(plan: dict, position: int, replacement: list[dict]) -> dict:
+def splice(plan: JsonObject, position: int, replacement: list[JsonObject]) -> JsonObject:
     """A copy of ``plan`` with the subtask at ``position`` replaced. Subtasks that
     depended on the replaced one now depend on every part of it."""
     original_id = plan["subtasks"][position]["id"]
@@ -434,11 +448,13 @@ def _findings_in(findings: list[Finding], start: int, count: int) -> list[Findin
     return [f for f in findings if f.subtask_index is not None and start <= f.subtask_index < start + count]
 
 
-def _rebased(findings: list[Finding], start: int, replacement: list[dict]) -> list[dict]:
+def _rebased(findings: list[Finding], start: int, replacement: list[JsonObject]) -> list[JsonObject]:
     """Findings about the replacement parts, with pointers into the model's own
     submission (``/subtasks/<k>``) and the part's id, so the model can find them."""
     rebased = []
     for finding in findings:
+        if finding.subtask_index is None:
+            continue  # never: the callers pass ``_findings_in``'s findings, all inside the parts
         k = finding.subtask_index - start
         item = finding.to_dict()
         item["path"] = pointer("subtasks", k, *parse_pointer(finding.path)[2:])
@@ -447,28 +463,15 @@ def _rebased(findings: list[Finding], start: int, replacement: list[dict]) -> li
     return rebased
 
 
-# Fields decomposer fills itself: the model cannot fix findings about them.
-_OWNED = ("/version", "/id", "/task", "/context", "/created_at", "/updated_at", "/source", "/$schema")
-
-
 def _owned_by_decomposer(path: str) -> bool:
-    return any(path == owned or path.startswith(owned + "/") for owned in _OWNED)
+    """Whether a finding at ``path`` is about a field the model cannot fix: one decomposer
+    fills itself, or ``context``, which the engineer gives and the model's notes are only
+    appended to (``_plan_from``), so it is never sent back for repair either."""
+    owned = [pointer(name) for name in contract.filled_fields(contract.PLAN, (contract.DECOMPOSER,))]
+    return any(path == top or path.startswith(top + "/") for top in [*owned, pointer("context")])
 
 
-_REVIEW_FIELDS = {
-    "title",
-    "goal",
-    "input_state",
-    "acceptance",
-    "pause_boundaries",
-    "autonomy",
-    "risk",
-    "depends_on",
-    "estimate",
-}
-
-
-def review_findings(plan: dict, raw: Any) -> list[Finding]:
+def review_findings(plan: JsonObject, raw: Any) -> list[Finding]:
     """The checker model's findings as warnings with rule ``model-review``. A finding
     that names an unknown subtask is kept at plan level, with the name in the message."""
     found: list[Finding] = []
@@ -484,7 +487,7 @@ def review_findings(plan: dict, raw: Any) -> list[Finding]:
         field_name = item.get("field")
         path = ""
         if index is not None:
-            known = isinstance(field_name, str) and field_name in _REVIEW_FIELDS
+            known = isinstance(field_name, str) and field_name in tools.review_subtask_fields()
             path = pointer("subtasks", index, field_name) if known else pointer("subtasks", index)
         hint = item.get("hint") if isinstance(item.get("hint"), str) else None
         found.append(Finding(MODEL_REVIEW_RULE, WARNING, sid, path, message, hint))

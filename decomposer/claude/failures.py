@@ -65,13 +65,13 @@ _CREDENTIAL_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
 _MIN_SECRET_LENGTH = 8
 
 
-def _credentials(exc) -> list[str]:
+def _credentials(exc: BaseException) -> list[str]:
     """The secrets the failed request sent (its key, its bearer token) and those in the
     environment, longest first so that a secret holding another is replaced whole."""
     headers = getattr(getattr(exc, "request", None), "headers", None) or {}
     values = [headers.get(name) for name in _CREDENTIAL_HEADERS]
     values += [os.environ.get(name) for name in _CREDENTIAL_VARIABLES]
-    found = set()
+    found: set[str] = set()
     for value in values:
         if isinstance(value, str):
             value = value.strip()
@@ -81,7 +81,7 @@ def _credentials(exc) -> list[str]:
     return sorted((v for v in found if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
 
 
-def _api_message(exc) -> str:
+def _api_message(exc: BaseException) -> str:
     """The server's own error message, credentials taken out, kept short and on one line
     (cut after the redaction, so a cut cannot leave part of a key)."""
     body = getattr(exc, "body", None)
@@ -99,7 +99,7 @@ def _api_message(exc) -> str:
     return message if len(message) <= 300 else message[:299] + "…"
 
 
-def _error_type(exc) -> str | None:
+def _error_type(exc: BaseException) -> str | None:
     body = getattr(exc, "body", None)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         kind = body["error"].get("type")
@@ -228,7 +228,7 @@ def from_exception(exc: BaseException, model: str, *, mid_stream: bool = False) 
     raise exc
 
 
-def from_stop_reason(stop_reason: str | None, stop_details, max_tokens: int) -> CallFailure | None:
+def from_stop_reason(stop_reason: str | None, stop_details: object, max_tokens: int) -> CallFailure | None:
     """A failure for a stop reason that does not deliver the tool call, else None."""
     if stop_reason is None:
         return CallFailure(

@@ -13,6 +13,8 @@ from typing import Any
 
 from decomposer.check.lint import lexicon
 from decomposer.check.semantic import MAX_AUTONOMY
+from decomposer.plan import contract
+from decomposer.plan.json_types import JsonObject
 from decomposer.resources import plan_schema, prompts_dir
 
 # Terms per lint category shown to the model: enough to teach the pattern, short
@@ -31,9 +33,10 @@ def render(name: str, **values: str) -> str:
 
 
 def _autonomy_map() -> str:
-    rows = ["| stakes \\ verification | cheap | expensive |", "|---|---|---|"]
-    for stakes in ("low", "high"):
-        rows.append(f"| {stakes} | `{MAX_AUTONOMY[(stakes, 'cheap')]}` | `{MAX_AUTONOMY[(stakes, 'expensive')]}` |")
+    costs = contract.enum_values("risk.verification_cost")
+    rows = ["| stakes \\ verification | " + " | ".join(costs) + " |", "|---" * (len(costs) + 1) + "|"]
+    for stakes in contract.enum_values("risk.stakes"):
+        rows.append(f"| {stakes} | " + " | ".join(f"`{MAX_AUTONOMY[(stakes, cost)]}`" for cost in costs) + " |")
     return "\n".join(rows)
 
 
@@ -50,7 +53,7 @@ def _field_reference() -> str:
     schema = plan_schema()
     lines: list[str] = []
 
-    def walk(node: dict, path: str) -> None:
+    def walk(node: JsonObject, path: str) -> None:
         for name, prop in node.get("properties", {}).items():
             here = f"{path}.{name}" if path else name
             if "description" in prop:
@@ -83,7 +86,7 @@ def decompose_message(task: str, context: str | None) -> str:
     return render("decompose", task=task, context_block=context_block)
 
 
-def _finding_lines(findings: list[dict]) -> str:
+def _finding_lines(findings: list[JsonObject]) -> str:
     return "\n".join(
         f"- {(f['subtask'] + ' ') if f.get('subtask') else ''}{f['path'] or '/'} [{f['rule']}, {f['severity']}]: "
         f"{f['message']}" + (f" (hint: {f['hint']})" if f.get("hint") else "")
@@ -91,11 +94,11 @@ def _finding_lines(findings: list[dict]) -> str:
     )
 
 
-def repair_message(findings: list[dict]) -> str:
+def repair_message(findings: list[JsonObject]) -> str:
     return render("repair", findings=_finding_lines(findings))
 
 
-def refine_repair_message(findings: list[dict]) -> str:
+def refine_repair_message(findings: list[JsonObject]) -> str:
     return render("refine_repair", findings=_finding_lines(findings))
 
 
@@ -103,9 +106,9 @@ def plan_json(plan: Any) -> str:
     return json.dumps(plan, indent=1, ensure_ascii=False)
 
 
-def refine_message(plan: dict, subtask_id: str, instruction: str) -> str:
+def refine_message(plan: JsonObject, subtask_id: str, instruction: str) -> str:
     return render("refine", plan=plan_json(plan), subtask_id=subtask_id, instruction=instruction)
 
 
-def review_message(plan: dict) -> str:
+def review_message(plan: JsonObject) -> str:
     return render("review", task=str(plan.get("task", "")), plan=plan_json(plan))

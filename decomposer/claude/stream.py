@@ -15,10 +15,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from decomposer.claude.failures import BAD_OUTPUT, NO_TOOL_CALL, CallFailure, from_exception, from_stop_reason
 from decomposer.claude.usage import Usage
+from decomposer.plan.json_types import JsonObject
+
+if TYPE_CHECKING:
+    import anthropic
 
 _STRUCTURAL = re.compile(r'[\\"{}\[\]]')
 _KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*:\s*$')
@@ -48,7 +52,7 @@ class ArrayItemScanner:
         self._in_array = False
         self._item_start: int | None = None
         self._array_start: int | None = None  # where the array began: what precedes it is complete
-        self._head: dict | None = None
+        self._head: JsonObject | None = None
         self.items: list[Any] = []
 
     @property
@@ -100,7 +104,7 @@ class ArrayItemScanner:
             elif char in "{[":
                 if char == "[" and self._depth == 1:
                     key = _KEY_BEFORE.search(self._slice(i - 200, i))
-                    self._in_array = bool(key) and key.group(1) == self.key
+                    self._in_array = key is not None and key.group(1) == self.key
                     if self._in_array and self._array_start is None:
                         self._array_start = i
                 elif char == "{" and self._depth == 2 and self._in_array:
@@ -121,7 +125,7 @@ class ArrayItemScanner:
                     self._in_array = False
         return done
 
-    def partial(self) -> dict:
+    def partial(self) -> JsonObject:
         """The fields before the array (title, context), for a draft: parsed once the
         array has begun (they are complete then), else from the text so far, with an
         unfinished string cut (jiter's partial mode)."""
@@ -146,7 +150,7 @@ class CallResult:
     """The end of one call: the tool input (when complete), or a failure; always the
     usage and whatever subtasks arrived."""
 
-    tool_input: dict | None = None
+    tool_input: JsonObject | None = None
     tool_name: str | None = None
     tool_use_id: str | None = None  # the block's id, reused when we answer it with a tool_result
     failure: CallFailure | None = None
@@ -155,9 +159,16 @@ class CallResult:
     # True once the API accepted the request and the stream began: a fault after that
     # is one the SDK did not retry.
     started: bool = False
-    items: list = field(default_factory=list)
-    partial: dict = field(default_factory=dict)
+    items: list[Any] = field(default_factory=list)
+    partial: JsonObject = field(default_factory=dict)
     text: str = ""
+
+    def answer(self) -> JsonObject:
+        """The tool input of a call that ended without ``failure``: ``stream_call`` sets
+        one whenever it reports none."""
+        if self.tool_input is None:
+            raise ValueError("a call without a tool input has no answer")
+        return self.tool_input
 
 
 # Callbacks: on_item(item) for each completed array item, on_progress(estimated output tokens).
@@ -166,8 +177,8 @@ OnProgress = Callable[[int], None]
 
 
 async def stream_call(
-    client,
-    request: dict,
+    client: anthropic.AsyncAnthropic,
+    request: JsonObject,
     *,
     scanner: ArrayItemScanner | None = None,
     on_item: OnItem | None = None,
@@ -189,8 +200,8 @@ async def stream_call(
     result.started = True
     try:
         async for event in stream:
-            kind = event.type
-            if kind == "content_block_delta":
+            # Compared on the event itself (not a copy of its type), so mypy narrows the union.
+            if event.type == "content_block_delta":
                 delta = event.delta
                 if delta.type == "input_json_delta" and event.index == tool_block:
                     received += len(delta.partial_json)
@@ -202,14 +213,14 @@ async def stream_call(
                         on_progress(int(received / CHARS_PER_TOKEN))
                 elif delta.type == "text_delta":
                     result.text += delta.text
-            elif kind == "content_block_start":
+            elif event.type == "content_block_start":
                 block = event.content_block
                 if block.type == "tool_use" and tool_block is None:
                     tool_block = event.index
                     result.tool_name, result.tool_use_id = block.name, block.id
-            elif kind == "message_start":
+            elif event.type == "message_start":
                 result.usage = Usage.from_api(event.message.usage)
-            elif kind == "message_delta":
+            elif event.type == "message_delta":
                 result.stop_reason = event.delta.stop_reason
                 stop_details = getattr(event.delta, "stop_details", None)
                 if event.usage is not None:

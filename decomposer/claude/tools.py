@@ -7,11 +7,12 @@ subtasks, and every call sends the same tool list, so the tools and the system p
 form one cached prefix (``tool_choice`` changes do not invalidate it).
 
 Every schema here is built from ``schemas/plan.schema.json`` (and
-``schemas/model-review.schema.json``) at run time, never copied: fields the tool fills
-in itself (version, id, task, source, timestamps) or that belong to later stages
-(review, tracker, evidence) are removed, then ``anthropic.transform_schema`` reduces the
-rest to what structured output supports. What that drops (patterns, lengths, if/then)
-is checked locally by the full contract after the reply, and repaired.
+``schemas/model-review.schema.json``) at run time, never copied: the fields the schema
+marks ``x-filled-by`` are removed (decomposer fills version, id, task, source and the
+timestamps itself; review, tracker and evidence belong to later stages), which also keeps
+the annotation from reaching the API; then ``anthropic.transform_schema`` reduces the rest
+to what structured output supports. What that drops (patterns, lengths, if/then) is
+checked locally by the full contract after the reply, and repaired.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import copy
 import functools
 import json
 
+from decomposer.plan import contract
+from decomposer.plan.json_types import JsonObject
 from decomposer.resources import plan_schema, schemas_dir
 
 SUBMIT_PLAN = "submit_plan"
@@ -28,15 +31,11 @@ SUBMIT_REVIEW = "submit_review"
 
 REVIEW_SCHEMA_FILE = "model-review.schema.json"
 
-# Filled in by decomposer, not by the model (tracker: by export --push).
-_TOOL_FILLED_PLAN_FIELDS = ("$schema", "version", "id", "task", "created_at", "updated_at", "source", "tracker")
-_LATER_SUBTASK_FIELDS = ("review", "tracker", "evidence")
 
-
-def _model_defs() -> dict:
+def _model_defs() -> JsonObject:
     defs = copy.deepcopy(plan_schema()["$defs"])
     subtask = defs["subtask"]
-    for name in _LATER_SUBTASK_FIELDS:
+    for name in contract.filled_fields("subtask"):
         subtask["properties"].pop(name)
     # if/then ("command is required when method is command") is not supported by
     # structured output; the property description says it and the local check enforces it.
@@ -46,16 +45,17 @@ def _model_defs() -> dict:
     return {name: schema for name, schema in defs.items() if name in used}
 
 
-def _transform(schema: dict) -> dict:
+def _transform(schema: JsonObject) -> JsonObject:
     from anthropic import transform_schema
 
     return transform_schema(schema)
 
 
 @functools.lru_cache(maxsize=1)
-def plan_tool_schema() -> dict:
+def plan_tool_schema() -> JsonObject:
     source = plan_schema()
-    properties = {k: copy.deepcopy(v) for k, v in source["properties"].items() if k not in _TOOL_FILLED_PLAN_FIELDS}
+    filled = contract.filled_fields(contract.PLAN)
+    properties = {k: copy.deepcopy(v) for k, v in source["properties"].items() if k not in filled}
     schema = {
         "type": "object",
         "description": source["description"],
@@ -68,7 +68,7 @@ def plan_tool_schema() -> dict:
 
 
 @functools.lru_cache(maxsize=1)
-def subtasks_tool_schema() -> dict:
+def subtasks_tool_schema() -> JsonObject:
     subtasks = copy.deepcopy(plan_schema()["properties"]["subtasks"])
     subtasks["description"] = (
         "The subtasks that replace the one being refined, in order. One subtask keeps the "
@@ -88,19 +88,28 @@ def subtasks_tool_schema() -> dict:
 
 
 @functools.lru_cache(maxsize=1)
-def review_schema() -> dict:
-    return json.loads((schemas_dir() / REVIEW_SCHEMA_FILE).read_text(encoding="utf-8"))
+def review_schema() -> JsonObject:
+    schema: JsonObject = json.loads((schemas_dir() / REVIEW_SCHEMA_FILE).read_text(encoding="utf-8"))
+    return schema
+
+
+@functools.cache
+def review_subtask_fields() -> frozenset[str]:
+    """The subtask fields a review finding may name: its ``field`` enum but "plan", which
+    names the plan as a whole."""
+    field = review_schema()["properties"]["findings"]["items"]["properties"]["field"]
+    return frozenset(field["enum"]) - {"plan"}
 
 
 @functools.lru_cache(maxsize=1)
-def review_tool_schema() -> dict:
+def review_tool_schema() -> JsonObject:
     schema = copy.deepcopy(review_schema())
     for key in ("$schema", "$id", "title"):
         schema.pop(key, None)
     return _transform(schema)
 
 
-def tool_definitions() -> list[dict]:
+def tool_definitions() -> list[JsonObject]:
     """The same list on every call, so that tools + system prompt are one cached prefix.
 
     ``submit_plan`` and ``submit_review`` are strict. ``submit_subtasks`` is not: strict

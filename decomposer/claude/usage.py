@@ -14,8 +14,9 @@ _PER_TOKEN = 1_000_000
 
 
 @functools.lru_cache(maxsize=1)
-def price_table() -> dict:
-    return json.loads(data_path(PRICES_FILE).read_text(encoding="utf-8"))
+def price_table() -> dict[str, Any]:
+    table: dict[str, Any] = json.loads(data_path(PRICES_FILE).read_text(encoding="utf-8"))
+    return table
 
 
 @dataclass
@@ -49,16 +50,17 @@ class Usage:
         price = price_table()["models"].get(model)
         if price is None:
             return None
-        return (
+        cost: float = (
             self.input_tokens * price["input"]
             + self.output_tokens * price["output"]
             + self.cache_creation_input_tokens * price["cache_write"]
             + self.cache_read_input_tokens * price["cache_read"]
         ) / _PER_TOKEN
+        return cost
 
-    def to_source_usage(self, model: str) -> dict:
+    def to_source_usage(self, model: str) -> dict[str, int | float]:
         """The plan's ``source.usage`` object."""
-        result: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        result: dict[str, int | float] = {f.name: getattr(self, f.name) for f in fields(self)}
         cost = self.cost_usd(model)
         if cost is not None:
             result["cost_usd"] = round(cost, 6)

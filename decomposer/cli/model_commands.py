@@ -18,10 +18,8 @@ from typing import Any
 
 from decomposer.cli.exit_codes import EXIT_CALL_FAILED, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from decomposer.cli.output import err
+from decomposer.plan.contract import max_length
 from decomposer.text import one_line, shorten
-
-MAX_TASK_CHARS = 50_000  # the schema's limit for plan.task
-MAX_CONTEXT_CHARS = 200_000  # the schema's limit for plan.context, which keeps it
 
 
 class UsageError(Exception):
@@ -30,11 +28,12 @@ class UsageError(Exception):
 
 def read_task(arg: str, stdin=None) -> str:
     """TASK is text, ``@file`` or ``-`` (standard input)."""
+    limit = max_length("plan.task")
     if arg == "-":
-        text = (stdin or sys.stdin).read(MAX_TASK_CHARS * 4 + 1)
+        text = (stdin or sys.stdin).read(limit * 4 + 1)
         where = "standard input"
     elif arg.startswith("@") and len(arg) > 1:
-        text = _read_text(arg[1:], MAX_TASK_CHARS * 4, "task file")
+        text = _read_text(arg[1:], limit * 4, "task file")
         where = arg[1:]
     else:
         text, where = arg, "the task"
@@ -42,9 +41,9 @@ def read_task(arg: str, stdin=None) -> str:
     _require_encodable(text, where)
     if not text:
         raise UsageError(f"{where} is empty: give the task as text, @file or - for standard input")
-    if len(text) > MAX_TASK_CHARS:
+    if len(text) > limit:
         raise UsageError(
-            f"{where} has {len(text):,} characters; a task may have at most {MAX_TASK_CHARS:,} "
+            f"{where} has {len(text):,} characters; a task may have at most {limit:,} "
             "(put background material in --context FILE)"
         )
     return text
@@ -58,11 +57,12 @@ def _require_encodable(text: str, where: str) -> None:
 
 
 def read_context(path: str) -> str:
-    text = _read_text(path, MAX_CONTEXT_CHARS * 4, "context file").strip()
-    if len(text) > MAX_CONTEXT_CHARS:
+    limit = max_length("plan.context")  # the plan keeps the whole context
+    text = _read_text(path, limit * 4, "context file").strip()
+    if len(text) > limit:
         raise UsageError(
             f"context file {path} has {len(text):,} characters; the plan keeps at most "
-            f"{MAX_CONTEXT_CHARS:,}: trim it to what the subtasks need"
+            f"{limit:,}: trim it to what the subtasks need"
         )
     return text
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from decomposer.cli.exit_codes import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from decomposer.cli.output import err, out
+from decomposer.plan.contract import int_range
 from decomposer.text import one_line, plural, shorten, terminal_safe
 
 if TYPE_CHECKING:  # the run imports these lazily: defining the arguments needs none of them
@@ -34,8 +35,9 @@ def _timeout_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86400:  # the schema's range for timeout_s
-        raise argparse.ArgumentTypeError("give a number of seconds from 1 to 86400")
+    low, high = int_range("verify.timeout_s")
+    if not 0 < value <= high:
+        raise argparse.ArgumentTypeError(f"give a number of seconds from {low} to {high}")
     return value
 
 

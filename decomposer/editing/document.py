@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from decomposer.clock import rfc3339, utc_now
+from decomposer.plan.contract import LATER_STAGES, filled_fields, max_length
 from decomposer.plan.files import unwritable_text_pointer, write_plan
 from decomposer.plan.graph import cycle_with
 from decomposer.plan.loading import load_plan
@@ -33,11 +34,8 @@ from decomposer.plan.names import safe_filename
 UNDO_LIMIT = 500
 # Keystrokes in one field closer together than this are one undo step.
 COALESCE_SECONDS = 1.5
-PLAN_ID_LIMIT = 64  # the schema's id pattern allows 64 characters
 UNTITLED = "Untitled plan"  # the title of a new plan until someone gives it one
 _TOP_LEVEL_ID = re.compile(r"^S([0-9]+)")
-# A copy of a subtask is a new piece of work: it has no ticket, no runs, no verdict yet.
-_NOT_COPIED = ("tracker", "evidence", "review")
 _MISSING = object()
 
 Tokens = tuple
@@ -147,7 +145,7 @@ class PlanDocument:
         pass validation; the validator says what is missing."""
         plan = {
             "version": 1,
-            "id": safe_filename(title, PLAN_ID_LIMIT),
+            "id": safe_filename(title, max_length("plan.id")),
             "title": title,
             "task": task or "",
             "subtasks": [],
@@ -169,7 +167,7 @@ class PlanDocument:
         path = Path(path)
         if not path.exists() and not path.is_symlink():
             document = cls.new(time_source=time_source, wall_clock=wall_clock)
-            document.plan["id"] = safe_filename(path.stem, PLAN_ID_LIMIT)
+            document.plan["id"] = safe_filename(path.stem, max_length("plan.id"))
             document.path = path
             return document
         loaded = load_plan(str(path))
@@ -319,7 +317,7 @@ class PlanDocument:
         duplicate = copy.deepcopy(subtasks[index])
         if isinstance(duplicate, dict):
             duplicate["id"] = next_subtask_id(subtasks)
-            for key in _NOT_COPIED:
+            for key in filled_fields("subtask", LATER_STAGES):
                 duplicate.pop(key, None)
         self.list_insert(("subtasks",), index + 1, duplicate)
         return index + 1

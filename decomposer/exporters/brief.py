@@ -23,6 +23,7 @@ from decomposer.check.validate import Report
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown import README, file_names, readiness_labels, subtask_table, summary_line
 from decomposer.exporters.markdown_syntax import as_text, block, code_span, fenced, inline
+from decomposer.plan.contract import enum_values
 from decomposer.plan.graph import first_positions, subtask_items
 from decomposer.plan.pointers import as_dict, as_list
 from decomposer.resources import data_path
@@ -31,8 +32,6 @@ TEMPLATE_FILE = "brief.md"
 NONE = "—"
 _FRAGMENT_START = re.compile(r"^@@ ([a-z-]+)$", re.M)
 _PLACEHOLDER_ALONE = re.compile(r"\$\{([a-z_]+)\}")
-AUTONOMY_LEVELS = ("propose", "gated", "autonomous")
-ACTIONS = ("ask", "confirm", "stop")
 
 
 def default_name(plan: dict) -> str:
@@ -165,7 +164,9 @@ def _boundaries(boundaries: Any) -> str:
             continue
         action = boundary.get("action")
         details = [
-            say(f"action-{action}") if action in ACTIONS else say("action-unknown", action=inline(action) or "none")
+            say(f"action-{action}")
+            if action in enum_values("pause_boundary.action")
+            else say("action-unknown", action=inline(action) or "none")
         ]
         if "question" in boundary:
             details.append(say("boundary-question", question=inline(boundary["question"])))
@@ -196,7 +197,7 @@ def _autonomy_rules(subtask: dict) -> str:
             else say("gated-no-confirmations")
         )
         return say("autonomy-gated", confirmations=listed)
-    if autonomy in AUTONOMY_LEVELS:
+    if autonomy in enum_values("subtask.autonomy"):
         return say(f"autonomy-{autonomy}")
     # No valid level (a plan being edited): the most careful one applies.
     return f"{say('autonomy-unknown', autonomy=inline(autonomy) or 'none')}\n\n{say('autonomy-propose')}"

@@ -44,6 +44,7 @@ from typing import Any
 from decomposer.check.validate import Report
 from decomposer.exporters import Exporter, plan_stem
 from decomposer.exporters.markdown_syntax import as_text
+from decomposer.plan.contract import enum_values
 from decomposer.plan.graph import dependency_order, first_positions, subtask_items
 from decomposer.plan.pointers import as_dict, as_list
 from decomposer.text import one_line, shorten, terminal_safe
@@ -126,7 +127,11 @@ def priority(risk: Any) -> str:
     is not one the schema allows (the project default applies)."""
     risk = as_dict(risk)
     stakes, cost, reversible = risk.get("stakes"), risk.get("verification_cost"), risk.get("reversible")
-    if stakes not in ("low", "high") or cost not in ("cheap", "expensive") or not isinstance(reversible, bool):
+    if (
+        stakes not in enum_values("risk.stakes")
+        or cost not in enum_values("risk.verification_cost")
+        or not isinstance(reversible, bool)
+    ):
         return ""
     if stakes == "high":
         return "High" if reversible else "Highest"

@@ -25,6 +25,7 @@ from typing import Any
 
 from decomposer.check.findings import Finding
 from decomposer.check.validate import Report, validate_plan
+from decomposer.plan.contract import max_length
 from decomposer.plan.loading import MAX_PLAN_BYTES, os_error_reason
 from decomposer.plan.names import safe_filename
 
@@ -37,10 +38,6 @@ MAX_FOLDER_ENTRIES = 2000
 HEAD_BYTES = 64 * 1024
 # How many examples a note names before "and N more".
 NOTE_EXAMPLES = 5
-
-TITLE_MIN, TITLE_MAX = 3, 120  # the schema's limits for a subtask title
-PLAN_TITLE_MAX = 200
-PLAN_ID_MAX = 64
 
 # Placeholders for what a source does not have. "TBD" is in the lint's placeholder list,
 # so each one is reported where it stands; the rest of the text says what belongs there.
@@ -318,11 +315,11 @@ def label(kind: str, value: str) -> str:
 
 def plan_id(name: str) -> str:
     """A plan id (the schema's slug) from any text."""
-    return safe_filename(name, PLAN_ID_MAX)
+    return safe_filename(name, max_length("plan.id"))
 
 
 def plan_title(name: str) -> str:
-    return cut_at_word(one_line_text(name), PLAN_TITLE_MAX) or "Imported plan"
+    return cut_at_word(one_line_text(name), max_length("plan.title")) or "Imported plan"
 
 
 def criterion(statement: str) -> dict:
@@ -360,7 +357,7 @@ class PlanBuilder:
             short = f"TBD: title of {sid}"
             self.without_title.append(sid)
         else:
-            short = cut_at_word(full_title, TITLE_MAX)
+            short = cut_at_word(full_title, max_length("subtask.title"))
             if short != full_title:
                 self.shortened.append(sid)
                 if full_title not in one_line_text(goal):
@@ -418,7 +415,7 @@ class PlanBuilder:
             notes.append(f"{count(self.without_title, 'subtask')} without a title: {summarize(self.without_title)}")
         if self.shortened:
             notes.append(
-                f"{count(self.shortened, 'title')} cut to {TITLE_MAX} characters at a word "
+                f"{count(self.shortened, 'title')} cut to {max_length('subtask.title')} characters at a word "
                 f"(the full text opens the goal): {summarize(self.shortened)}"
             )
         if self.without_goal:

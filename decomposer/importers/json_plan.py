@@ -12,8 +12,8 @@ from pathlib import Path
 from decomposer.importers import Importer
 from decomposer.importers.common import ImportFailed, ImportResult, Reader, finish, read_head
 from decomposer.importers.taskmaster import looks_like_tasks_json
+from decomposer.plan.contract import PLAN, field_names
 from decomposer.plan.loading import PlanLoadError, parse_plan
-from decomposer.resources import plan_schema
 
 NAME = "json"
 _FIRST_KEY = re.compile(r'\{\s*"((?:[^"\\\n]|\\.){1,64})"\s*:')
@@ -25,7 +25,7 @@ def detect(path: Path) -> bool:
         return False
     head = read_head(path).lstrip()
     match = _FIRST_KEY.match(head)
-    return match is not None and match.group(1) in plan_schema()["properties"] and not looks_like_tasks_json(head)
+    return match is not None and match.group(1) in field_names(PLAN) and not looks_like_tasks_json(head)
 
 
 def load(path: Path) -> ImportResult:

@@ -2,7 +2,7 @@
 
 Give the feature folder (``specs/007-mock-auth/``) or its ``tasks.md``. Each task line
 ``- [ ] T012 [P] [US1] Create the model in src/models/user.py`` becomes S12: the line is
-the goal (and the title, cut to 120 characters), ``T012`` and the markers are kept as
+the goal (and the title, cut to the schema's limit), ``T012`` and the markers are kept as
 labels (``speckit:T012``, ``parallel``, ``story:US1``), as are the phase (``phase:3``),
 the story's priority (``priority:p1``) and the checkbox (``status:done``/``status:todo``).
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from decomposer.plan.json_types import PathToken
 from decomposer.plan.pointers import pointer
 
 
@@ -22,7 +23,7 @@ def dump_plan(plan: Any) -> str:
     return json.dumps(plan, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_atomic(path: str | os.PathLike, text: str, mode: int | None = None) -> None:
+def write_atomic(path: str | os.PathLike[str], text: str, mode: int | None = None) -> None:
     """Replace ``path`` with ``text`` (UTF-8) all at once. The file keeps the mode of the
     file it replaces, else gets the default (0o666 less the umask); ``mode`` sets it
     instead (drafts use 0o600). The temp file is 0o600 until then, so nobody else can
@@ -89,7 +90,7 @@ def _remove_stale_temps(folder: Path, name: str) -> None:
                 pass  # gone already, or not ours to remove
 
 
-def write_plan(path: str | os.PathLike, plan: Any) -> None:
+def write_plan(path: str | os.PathLike[str], plan: Any) -> None:
     write_atomic(path, dump_plan(plan))
 
 
@@ -97,7 +98,7 @@ def unwritable_text_pointer(value: Any) -> str | None:
     """The JSON pointer of a string in ``value`` (an object key included) that cannot be
     written as UTF-8, or None when every string can. JSON can spell a lone surrogate
     ("\\ud800") that no UTF-8 file can hold; the pointer tells the user what to fix."""
-    stack: list[tuple[Any, tuple]] = [(value, ())]
+    stack: list[tuple[Any, tuple[PathToken, ...]]] = [(value, ())]
     while stack:
         node, tokens = stack.pop()
         if isinstance(node, str):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
-SubtaskItems = list[tuple[int, dict, "str | None"]]
+from decomposer.plan.json_types import JsonObject
+
+SubtaskItems = list[tuple[int, JsonObject, "str | None"]]
 
 
 def subtask_items(plan: Any) -> SubtaskItems:
@@ -34,14 +36,14 @@ def first_positions(items: SubtaskItems) -> dict[str, int]:
     return positions
 
 
-def _targets(subtask: dict, depends_on: Any, positions: dict[str, int]) -> list[int]:
+def _targets(depends_on: Any, positions: dict[str, int]) -> list[int]:
     deps = depends_on if isinstance(depends_on, list) else []
     return [positions[dep] for dep in deps if isinstance(dep, str) and dep in positions]
 
 
 def dependency_edges(items: SubtaskItems, positions: dict[str, int]) -> dict[int, list[int]]:
     """position -> positions it depends on (ids that name no subtask are left out)."""
-    return {i: _targets(subtask, subtask.get("depends_on"), positions) for i, subtask, _ in items}
+    return {i: _targets(subtask.get("depends_on"), positions) for i, subtask, _ in items}
 
 
 def dependency_order(plan: Any) -> list[int]:
@@ -92,8 +94,8 @@ def cycle_with(plan: Any, index: int, depends_on: Any) -> list[str] | None:
 
     def successors(node: int) -> list[int]:
         if node == index:
-            return _targets(subtask, depends_on, positions)
-        return _targets(subtasks[node], subtasks[node].get("depends_on"), positions)
+            return _targets(depends_on, positions)
+        return _targets(subtasks[node].get("depends_on"), positions)
 
     previous: dict[int, int] = {}
     frontier = [index]

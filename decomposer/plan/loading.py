@@ -12,8 +12,9 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
+from decomposer.plan.json_types import JsonObject, PathToken
 from decomposer.plan.pointers import pointer
 
 MAX_PLAN_BYTES = 20 * 1024 * 1024
@@ -28,31 +29,33 @@ class PlanLoadError(Exception):
         self.reason = reason
 
 
-class _ObjectWithDuplicates(dict):
+class _ObjectWithDuplicates(dict[str, Any]):
     """A JSON object in which some key appeared more than once (the last value won)."""
 
     duplicate_keys: list[str]
 
 
 class _Parse:
-    def __init__(self):
+    def __init__(self) -> None:
         self.saw_duplicates = False
 
-    def object_pairs(self, pairs):
+    def object_pairs(self, pairs: list[tuple[str, Any]]) -> JsonObject:
         result = dict(pairs)
         if len(result) != len(pairs):
             self.saw_duplicates = True
-            seen, duplicates = set(), []
+            seen: set[str] = set()
+            duplicates: list[str] = []
             for key, _ in pairs:
                 if key in seen and key not in duplicates:
                     duplicates.append(key)
                 seen.add(key)
-            result = _ObjectWithDuplicates(result)
-            result.duplicate_keys = duplicates
+            marked = _ObjectWithDuplicates(result)
+            marked.duplicate_keys = duplicates
+            return marked
         return result
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
@@ -66,7 +69,7 @@ def _finite_float(text: str) -> float:
 @dataclass
 class LoadedPlan:
     path: str
-    plan: dict
+    plan: JsonObject
     # (pointer, key) of keys given twice in one object: JSON parsers keep only the last
     # value, so the reviewer must hear that the other one is ignored.
     duplicate_keys: list[tuple[str, str]] = field(default_factory=list)
@@ -105,7 +108,7 @@ def parse_plan(data: bytes, path: str) -> LoadedPlan:
 def _duplicate_keys(value: Any) -> list[tuple[str, str]]:
     """(pointer, key) for every key that appears twice in one object of ``value``."""
     found: list[tuple[str, str]] = []
-    stack: list[tuple[Any, tuple]] = [(value, ())]
+    stack: list[tuple[Any, tuple[PathToken, ...]]] = [(value, ())]
     while stack:
         node, tokens = stack.pop()
         if isinstance(node, dict):

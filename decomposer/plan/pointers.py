@@ -6,7 +6,10 @@ are read before they are known to be valid, so every accessor tolerates a wrong 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from decomposer.plan.json_types import JsonArray, JsonObject, PathToken
 
 
 def escape_pointer_token(token: object) -> str:
@@ -18,22 +21,22 @@ def pointer(*tokens: object) -> str:
     return "".join("/" + escape_pointer_token(token) for token in tokens)
 
 
-def parse_pointer(path: str) -> tuple:
+def parse_pointer(path: str) -> tuple[PathToken, ...]:
     """The tokens of a JSON pointer: "/subtasks/0/a~1b" -> ("subtasks", 0, "a/b")."""
     return tuple(int(t) if t.isdigit() else t.replace("~1", "/").replace("~0", "~") for t in path.split("/")[1:])
 
 
-def as_dict(value: Any) -> dict:
+def as_dict(value: Any) -> JsonObject:
     """``value`` when it is an object, else an empty one (plans may be malformed)."""
     return value if isinstance(value, dict) else {}
 
 
-def as_list(value: Any) -> list:
+def as_list(value: Any) -> JsonArray:
     """``value`` when it is an array, else an empty one (plans may be malformed)."""
     return value if isinstance(value, list) else []
 
 
-def value_at(data: object, tokens) -> object:
+def value_at(data: object, tokens: Iterable[object]) -> object:
     """The value at ``tokens`` (keys and list indexes) inside ``data``, or None when the
     path does not exist or runs through a value of the wrong type."""
     for token in tokens:

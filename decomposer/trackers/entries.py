@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from decomposer.resources import plan_schema
+from decomposer.plan.contract import PLAN, field_names
 
 FIELD = "tracker"
 Matches = Callable[[dict], bool]
@@ -58,8 +58,7 @@ def _put_in_schema_order(container: dict, key: str, value: Any, plan_level: bool
     if key in container:
         container[key] = value
         return
-    schema = plan_schema()
-    order = list((schema if plan_level else schema["$defs"]["subtask"])["properties"])
+    order = list(field_names(PLAN if plan_level else "subtask"))
     later = set(order[order.index(key) + 1 :])
     items = list(container.items())
     position = next((n for n, (name, _) in enumerate(items) if name in later), len(items))

@@ -31,6 +31,7 @@ from decomposer.claude.config import ConfigError, Settings, has_credentials, rea
 from decomposer.claude.usage import Usage
 from decomposer.editing.document import UNTITLED, EditError, PlanDocument
 from decomposer.editing.drafts import DraftStore
+from decomposer.plan.contract import min_items, path_below
 from decomposer.plan.pointers import value_at
 from decomposer.tui.messages import DocumentChanged, LiveStatus, ReportReady, SubtaskArrived
 from decomposer.tui.safe import label, shows_as
@@ -464,8 +465,7 @@ class DecomposerApp(App):
         elif not isinstance(current, list) or not 0 <= item < len(current):
             return None
         elif action == "remove":
-            required = list_tokens in (("input_state", "preconditions"), ("acceptance",), ("pause_boundaries",))
-            if required and len(current) == 1:
+            if len(current) <= min_items(path_below("subtask", *list_tokens)):
                 self.notify("A subtask needs at least one of these; edit it instead.", severity="warning", markup=False)
                 return None
             self.document.list_remove(base, item)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from decomposer.plan.contract import int_range
 from decomposer.plan.graph import dependency_order
 
 __all__ = ["PlannedRun", "UnknownSubtask", "WaitingReview", "planned_runs", "review_waiting"]
@@ -108,8 +109,8 @@ def planned_runs(plan: Any, subtask_id: str | None = None) -> list[PlannedRun]:
             command = verify.get("command")
             if verify.get("method") != "command" or not isinstance(command, str) or not command.strip():
                 continue
-            exit_ok, expect_exit = _optional_int(verify, "expect_exit", 0, 255)
-            timeout_ok, timeout_s = _optional_int(verify, "timeout_s", 1, 86400)
+            exit_ok, expect_exit = _optional_int(verify, "expect_exit", *int_range("verify.expect_exit"))
+            timeout_ok, timeout_s = _optional_int(verify, "timeout_s", *int_range("verify.timeout_s"))
             expect_output = verify.get("expect_output")
             if not (exit_ok and timeout_ok) or not isinstance(expect_output, (str, type(None))):
                 continue

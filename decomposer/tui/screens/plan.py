@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from decomposer.check.findings import Finding
+from decomposer.plan.contract import pattern
 from decomposer.plan.pointers import parse_pointer
 from decomposer.tui.messages import DocumentChanged, FocusField, LiveStatus, ReportReady, SubtaskArrived
 from decomposer.tui.widgets.findings_panel import FindingsPanel
@@ -19,13 +20,12 @@ from decomposer.tui.widgets.plan_header import PlanHeader
 from decomposer.tui.widgets.subtask_editor import FieldEdited, ItemAction, SubtaskEditor
 from decomposer.tui.widgets.subtask_list import SubtaskList
 
-_PLAIN_ID = re.compile(r"S[0-9]+(\.[0-9]+)*")
-
 
 def _editor_title(subtask) -> str:
     """Border titles are markup: only an id of the contract's plain form goes in one."""
     sid = subtask.get("id") if isinstance(subtask, dict) else None
-    return f"Subtask {sid}" if isinstance(sid, str) and len(sid) < 20 and _PLAIN_ID.fullmatch(sid) else "Subtask"
+    plain = isinstance(sid, str) and len(sid) < 20 and re.fullmatch(pattern("subtask.id"), sid)
+    return f"Subtask {sid}" if plain else "Subtask"
 
 
 EDITOR_FOLLOW_DELAY = 0.05

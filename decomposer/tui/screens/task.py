@@ -11,11 +11,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Static, TextArea
 
+from decomposer.plan.contract import max_length
 from decomposer.tui.safe import field_text, label, shows_as
 from decomposer.tui.widgets.action_button import ActionButton
 from decomposer.tui.widgets.key_bar import KeyBar
-
-MAX_ATTACHMENT = 200_000
 
 
 class TaskScreen(Screen):
@@ -83,8 +82,9 @@ class TaskScreen(Screen):
             return
         path = Path(event.value.strip()).expanduser()
         try:
-            if path.stat().st_size > MAX_ATTACHMENT:
-                raise ValueError(f"larger than {MAX_ATTACHMENT:,} bytes")
+            limit = max_length("plan.context")  # a file of at most this many bytes fits in the context
+            if path.stat().st_size > limit:
+                raise ValueError(f"larger than {limit:,} bytes")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -18,43 +18,27 @@ from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
 
+from decomposer.plan.contract import enum_values, optional_field_names
 from decomposer.plan.pointers import value_at
-from decomposer.resources import plan_schema
 from decomposer.trackers.entries import entries
 from decomposer.tui.safe import field_text, label
 from decomposer.tui.widgets.choice import Choice
 
-
-def _schema_enums() -> dict[str, list[str]]:
-    """The values each choice field offers, read from the contract."""
-    defs = plan_schema()["$defs"]
-
-    def values(definition: str, field: str) -> list[str]:
-        return list(defs[definition]["properties"][field]["enum"])
-
-    return {
-        "method": values("verify", "method"),
-        "action": values("pause_boundary", "action"),
-        "autonomy": values("subtask", "autonomy"),
-        "stakes": values("risk", "stakes"),
-        "verification_cost": values("risk", "verification_cost"),
-        "estimate": values("subtask", "estimate"),
-        "status": values("review", "status"),
-    }
-
-
-def _schema_optional_fields() -> frozenset[str]:
-    """Fields the contract lets a subtask leave out (never required, not even by a
-    condition such as a command criterion's ``command``): emptying one removes it."""
-    optional: set[str] = set()
-    for definition in plan_schema()["$defs"].values():
-        required = set(definition.get("required", ())) | set(definition.get("then", {}).get("required", ()))
-        optional |= set(definition.get("properties", {})) - required
-    return frozenset(optional)
-
-
-ENUMS = _schema_enums()
-OPTIONAL_FIELDS = _schema_optional_fields()
+# The values each choice field offers, from the contract.
+ENUMS: dict[str, list[str]] = {
+    name: list(enum_values(path))
+    for name, path in {
+        "method": "verify.method",
+        "action": "pause_boundary.action",
+        "autonomy": "subtask.autonomy",
+        "stakes": "risk.stakes",
+        "verification_cost": "risk.verification_cost",
+        "estimate": "subtask.estimate",
+        "status": "review.status",
+    }.items()
+}
+# Fields the contract lets a plan leave out: emptying one removes it.
+OPTIONAL_FIELDS = optional_field_names()
 
 # Lists whose items can be added, removed and reordered, with the value of a new item.
 LISTS: dict[tuple, Any] = {
