@@ -15,6 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from decomposer.exporters import ExportBlocked, export, preview, registry
+from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import label, literal
 
 
@@ -49,15 +50,16 @@ class ExportScreen(ModalScreen[None]):
         self.query_one("#formats", OptionList).focus()
 
     def _default_destination(self, exporter) -> str:
-        plan = self.app.document.plan
-        folder = self.app.document.path.parent if self.app.document.path else Path.cwd()
+        document = app_api(self).document
+        plan = document.plan
+        folder = document.path.parent if document.path else Path.cwd()
         return str(folder / exporter.default_name(plan))
 
     def _choose(self, exporter) -> None:
         self.chosen = exporter
         self.query_one("#format-description", Static).update(literal(exporter.description))
         self.query_one("#destination", Input).value = self._default_destination(exporter)
-        report = self.app.report
+        report = app_api(self).report
         errors = report.errors if report else []
         blockers = self.query_one("#blockers", Static)
         if errors:
@@ -70,7 +72,7 @@ class ExportScreen(ModalScreen[None]):
         else:
             blockers.update(Content.styled("Ready to export.", "$success"))
         try:
-            text = preview(self.app.document.plan, exporter.name)
+            text = preview(app_api(self).document.plan, exporter.name)
         except Exception as exc:  # noqa: BLE001 - a preview must never close the dialog
             text = f"(no preview: {exc})"
         self.query_one("#preview", Static).update(literal(text))
@@ -94,7 +96,7 @@ class ExportScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _write(self, name: str, destination: Path, overwrite: bool) -> None:
-        plan = self.app.document.plan
+        plan = app_api(self).document.plan
         try:
             written = export(plan, name, destination, overwrite=overwrite)
         except ExportBlocked as blocked:
@@ -134,7 +136,7 @@ class ExportScreen(ModalScreen[None]):
         self.app.push_screen(ConfirmScreen(f"{reason}. Overwrite?", yes="Overwrite", no="Cancel"), answer)
 
     def on_worker_state_changed(self, event) -> None:
-        self.app.worker_failed(event)
+        app_api(self).worker_failed(event)
 
     def action_close(self) -> None:
         self.dismiss(None)
