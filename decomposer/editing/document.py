@@ -445,7 +445,8 @@ def _updated(node: Any, tokens: Tokens | list, change: Callable[[Any], Any], dep
 def _kind(node: Any) -> str:
     if node is _MISSING:
         return "missing"
-    return {dict: "an object", list: "an array"}.get(type(node), f"a {type(node).__name__}")
+    kinds: dict[type, str] = {dict: "an object", list: "an array"}
+    return kinds.get(type(node), f"a {type(node).__name__}")
 
 
 def _with_item(parent: Any, key: Any, value: Any, tokens: Tokens) -> Any:

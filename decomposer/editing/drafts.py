@@ -172,6 +172,27 @@ class DraftStore:
             return None
         return self._info(key, record)
 
+    def to_offer(self, path: Path | None, current_key: str) -> DraftInfo | None:
+        """The draft worth offering to restore when ``path`` is opened: its own (see
+        ``find_for``), or for a new plan (``path=None``) the newest draft of an unsaved
+        plan, other than ``current_key``, that holds subtasks or a task."""
+        if path is not None:
+            return self.find_for(path)
+        return next(
+            (d for d in self.list() if d.source_path is None and d.key != current_key and self._has_content(d)),
+            None,
+        )
+
+    def _has_content(self, info: DraftInfo) -> bool:
+        """A new plan's draft worth offering: it has subtasks or a task."""
+        if info.subtask_count:
+            return True
+        try:
+            plan = self.load(info.key)
+        except (OSError, ValueError):
+            return False
+        return isinstance(plan.get("task"), str) and bool(plan["task"].strip())
+
     def load(self, key: str) -> dict:
         """The plan in draft ``key``. Raises ``FileNotFoundError`` when there is no such
         draft and ``PlanLoadError`` when it cannot be read as a draft."""

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from decomposer.check.validate import Report
 from decomposer.exporters import ExportBlocked, export, preview, registry
+from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import label, literal
 
 
@@ -50,21 +51,22 @@ class ExportScreen(ModalScreen[None]):
         self.query_one("#formats", OptionList).focus()
 
     def _default_destination(self, exporter) -> str:
-        plan = self.app.document.plan
-        folder = self.app.document.path.parent if self.app.document.path else Path.cwd()
+        document = app_api(self).document
+        plan = document.plan
+        folder = document.path.parent if document.path else Path.cwd()
         return str(folder / exporter.default_name(plan))
 
     def _current_report(self) -> Report | None:
         """The app's report when it is of the plan as it is now; None while a newer one is
         being computed (a large plan is checked in a thread), and the exporter checks it."""
-        fresh = self.app.report_revision == self.app.document.revision
-        return self.app.report if fresh else None
+        app = app_api(self)
+        return app.report if app.report_revision == app.document.revision else None
 
     def _choose(self, exporter) -> None:
         self.chosen = exporter
         self.query_one("#format-description", Static).update(literal(exporter.description))
         self.query_one("#destination", Input).value = self._default_destination(exporter)
-        report = self.app.report
+        report = app_api(self).report
         errors = report.errors if report else []
         blockers = self.query_one("#blockers", Static)
         if errors:
@@ -77,7 +79,7 @@ class ExportScreen(ModalScreen[None]):
         else:
             blockers.update(Content.styled("Ready to export.", "$success"))
         try:
-            text = preview(self.app.document.plan, exporter.name, report=self._current_report())
+            text = preview(app_api(self).document.plan, exporter.name, report=self._current_report())
         except Exception as exc:  # noqa: BLE001 - a preview must never close the dialog
             text = f"(no preview: {exc})"
         self.query_one("#preview", Static).update(literal(text))
@@ -101,7 +103,7 @@ class ExportScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _write(self, name: str, destination: Path, overwrite: bool) -> None:
-        plan = self.app.document.plan
+        plan = app_api(self).document.plan
         try:
             written = export(plan, name, destination, report=self._current_report(), overwrite=overwrite)
         except ExportBlocked as blocked:
@@ -141,7 +143,7 @@ class ExportScreen(ModalScreen[None]):
         self.app.push_screen(ConfirmScreen(f"{reason}. Overwrite?", yes="Overwrite", no="Cancel"), answer)
 
     def on_worker_state_changed(self, event) -> None:
-        self.app.worker_failed(event)
+        app_api(self).worker_failed(event)
 
     def action_close(self) -> None:
         self.dismiss(None)

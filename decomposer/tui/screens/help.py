@@ -34,7 +34,9 @@ class HelpScreen(ModalScreen[None]):
 
         table = self.query_one("#keys", DataTable)
         table.add_columns("where", "keys", "action", "id")
-        keymap = self.app._keymap if hasattr(self.app, "_keymap") else {}
+        # Private: Textual 8.2.8 can set a keymap but not read it back, and this is the
+        # keymap as Textual applies it (set_keymap normalizes the keys).
+        keymap = self.app._keymap
         groups = [
             ("everywhere", type(self.app).BINDINGS),
             ("task screen", TaskScreen.BINDINGS),

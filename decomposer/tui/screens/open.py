@@ -17,6 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from decomposer.importers import ImportFailed, ImportResult, import_path, importers
+from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import label, literal
 
 DETECT = "detect"
@@ -109,7 +110,7 @@ class OpenScreen(ModalScreen[ImportResult | None]):
             self.app.call_from_thread(self.dismiss, result)
 
     def on_worker_state_changed(self, event) -> None:
-        self.app.worker_failed(event)
+        app_api(self).worker_failed(event)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,6 +13,7 @@ from textual.widgets import OptionList
 from decomposer.check.findings import Finding
 from decomposer.plan.contract import pattern
 from decomposer.plan.pointers import parse_pointer
+from decomposer.tui.app_api import app_api
 from decomposer.tui.messages import DocumentChanged, FocusField, LiveStatus, ReportReady, SubtaskArrived
 from decomposer.tui.widgets.findings_panel import FindingsPanel
 from decomposer.tui.widgets.key_bar import KeyBar
@@ -61,9 +62,11 @@ class PlanScreen(Screen):
         return self.query_one("#subtasks", SubtaskList).selected_index
 
     def refresh_all(self, structural: bool = True) -> None:
-        app = self.app
+        app = app_api(self)
         plan = app.plan
-        subtasks = plan.get("subtasks") if isinstance(plan.get("subtasks"), list) else []
+        subtasks = plan.get("subtasks")
+        if not isinstance(subtasks, list):
+            subtasks = []
         listing = self.query_one("#subtasks", SubtaskList)
         listing.show(subtasks, app.badges())
         if listing.highlighted is None and subtasks:
@@ -76,19 +79,21 @@ class PlanScreen(Screen):
     def _load_editor(self, structural: bool = True) -> None:
         editor = self.query_one("#editor", SubtaskEditor)
         index = self.selected_index
-        subtasks = self.app.plan.get("subtasks") or []
+        app = app_api(self)
+        subtasks = app.plan.get("subtasks") or []
         subtask = subtasks[index] if index is not None and index < len(subtasks) else None
         if structural or editor.index != index:
             editor.load(index, subtask)
-        editor.disabled = self.app.streaming
+        editor.disabled = app.streaming
         editor.border_title = _editor_title(subtask)
 
     def refresh_header(self) -> None:
-        self.query_one("#header", PlanHeader).show(**self.app.header_state())
+        self.query_one("#header", PlanHeader).show(**app_api(self).header_state())
 
     def refresh_findings(self) -> None:
-        report = self.app.report
-        findings: list[Finding] = report.findings if report is not None and not self.app.streaming else []
+        app = app_api(self)
+        report = app.report
+        findings: list[Finding] = report.findings if report is not None and not app.streaming else []
         self.query_one("#findings", FindingsPanel).show(findings, self.selected_index)
 
     # --- app messages ---------------------------------------------------------------------
@@ -100,12 +105,13 @@ class PlanScreen(Screen):
         # follow with the report (debounced), so a keystroke costs no layout pass here.
 
     def on_report_ready(self, _message: ReportReady) -> None:
-        self.query_one("#subtasks", SubtaskList).show(self.app.plan.get("subtasks") or [], self.app.badges())
+        app = app_api(self)
+        self.query_one("#subtasks", SubtaskList).show(app.plan.get("subtasks") or [], app.badges())
         self.refresh_header()
         self.refresh_findings()
         editor = self.query_one("#editor", SubtaskEditor)
         if not editor.disabled and editor.index is not None and editor.index == self.selected_index:
-            subtask = (self.app.plan.get("subtasks") or [None])[editor.index]
+            subtask = (app.plan.get("subtasks") or [None])[editor.index]
             editor.border_title = _editor_title(subtask)
 
     def on_live_status(self, _message: LiveStatus) -> None:
@@ -113,8 +119,9 @@ class PlanScreen(Screen):
 
     def on_subtask_arrived(self, message: SubtaskArrived) -> None:
         listing = self.query_one("#subtasks", SubtaskList)
-        subtasks = self.app.plan.get("subtasks") or []
-        listing.show(subtasks, self.app.badges())
+        app = app_api(self)
+        subtasks = app.plan.get("subtasks") or []
+        listing.show(subtasks, app.badges())
         listing.border_subtitle = f"{len(subtasks)} so far"
         if listing.highlighted is None:
             listing.highlighted = 0
@@ -161,13 +168,13 @@ class PlanScreen(Screen):
     def on_field_edited(self, message: FieldEdited) -> None:
         index = self.query_one("#editor", SubtaskEditor).index
         if index is not None:
-            self.app.edit_field(index, message.tokens, message.value, message.delete)
+            app_api(self).edit_field(index, message.tokens, message.value, message.delete)
 
     def on_item_action(self, message: ItemAction) -> None:
         index = self.query_one("#editor", SubtaskEditor).index
         if index is None:
             return
-        new_position = self.app.edit_list(index, message.list_tokens, message.index, message.action)
+        new_position = app_api(self).edit_list(index, message.list_tokens, message.index, message.action)
         if new_position is not None:
             editor = self.query_one("#editor", SubtaskEditor)
             self.call_after_refresh(editor.focus_list, message.list_tokens, new_position)
@@ -184,13 +191,14 @@ class PlanScreen(Screen):
                 lambda: editor.focus_tokens(tokens[2:] or ("title",)) or editor.focus_tokens(("title",))
             )
         elif tokens[:1] == ("title",) or tokens[:1] == ("task",) or tokens[:1] == ("context",):
-            self.app.action_task_screen()
+            app_api(self).action_task_screen()
 
     # --- actions --------------------------------------------------------------------------
 
     def action_escape(self) -> None:
-        if self.app.streaming:
-            self.app.action_cancel()
+        app = app_api(self)
+        if app.streaming:
+            app.action_cancel()
         elif not isinstance(self.focused, SubtaskList):
             self.action_focus_list()
 

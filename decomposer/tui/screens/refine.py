@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from typing import TYPE_CHECKING, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,7 +16,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import label
+
+if TYPE_CHECKING:
+    from decomposer.check.validate import Report
+    from decomposer.claude.engine import Outcome
+    from decomposer.claude.failures import CallFailure
 
 PRESETS = [
     ("split", "Split it into smaller subtasks, each one agent session, each with its own checks"),
@@ -48,10 +55,10 @@ class RefineScreen(ModalScreen[None]):
     def __init__(self, index: int) -> None:
         super().__init__()
         self.index = index
-        self.outcome = None
+        self.outcome: Outcome | None = None  # the proposal, once it arrived
 
     def compose(self) -> ComposeResult:
-        subtask = self.app.document.plan["subtasks"][self.index]
+        subtask = app_api(self).document.plan["subtasks"][self.index]
         with Vertical(classes="dialog wide tall"):
             yield Static(
                 Content.assemble(
@@ -87,19 +94,21 @@ class RefineScreen(ModalScreen[None]):
     async def _refine(self, instruction: str) -> None:
         from decomposer.claude.engine import FAILED
 
-        app = self.app
+        app = app_api(self)
         plan = app.document.plan
         subtask_id = plan["subtasks"][self.index]["id"]
         engine = await app.engine()
         outcome = await engine.refine(plan, subtask_id, instruction)
         status = self.query_one("#refine-status", Static)
         if outcome.status == FAILED and outcome.plan is None:
-            status.update(Content.styled(label(f"{outcome.failure.message} ({outcome.failure.hint})", 300), "$error"))
+            failure = cast("CallFailure", outcome.failure)  # a failed outcome always says why
+            status.update(Content.styled(label(f"{failure.message} ({failure.hint})", 300), "$error"))
             return
         self.outcome = outcome
+        report = cast("Report", outcome.report)  # every proposal comes checked
         own_errors = [
             f
-            for f in outcome.report.errors
+            for f in report.errors
             if f.subtask_index is not None and self.index <= f.subtask_index < self.index + len(outcome.replacement)
         ]
         summary = f"{len(outcome.replacement)} subtask(s) proposed"
@@ -125,7 +134,7 @@ class RefineScreen(ModalScreen[None]):
         self.query_one("#diff-box").focus()  # out of the instruction box: keys now scroll the diff
 
     def on_worker_state_changed(self, event) -> None:
-        if self.app.worker_failed(event):
+        if app_api(self).worker_failed(event):
             self.query_one("#refine-status", Static).update(
                 Content.styled(label(f"Internal error: {event.worker.error!r}. The plan is unchanged.", 300), "$error")
             )
@@ -135,10 +144,9 @@ class RefineScreen(ModalScreen[None]):
             return
         from decomposer.claude.engine import add_usage
 
-        plan = self.outcome.plan
-        add_usage(plan, self.outcome.usage, self.app.model_name)
-        self.app.document.set_plan(plan)
-        self.app.document_changed()
+        plan = cast("dict", self.outcome.plan)  # a proposal is the plan with its replacement
+        add_usage(plan, self.outcome.usage, app_api(self).model_name)
+        app_api(self).replace_plan(plan)
         self.app.notify(
             f"Refinement accepted (ctrl+z to undo): {len(self.outcome.replacement)} subtask(s).", markup=False
         )

@@ -3,7 +3,7 @@ changes with a note (stored in the subtask's ``review``); run the model review p
 
 from __future__ import annotations
 
-import getpass
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -14,32 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from decomposer.check.findings import ERROR, Finding
-from decomposer.clock import rfc3339, utc_now
+from decomposer.editing.review import review_order
+from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import label, literal
 from decomposer.tui.widgets.key_bar import KeyBar
 
-# Incomplete first: errors, warnings, not delegable; reviewed ones last.
-_RANK = {"error": 0, "warning": 1, "held": 2, "unchecked": 2, "delegable": 3}
-
-
-def review_order(subtasks: list, badges: dict[int, str]) -> list[int]:
-    def key(i: int):
-        subtask = subtasks[i]
-        status = subtask.get("review", {}).get("status") if isinstance(subtask.get("review"), dict) else None
-        return (status == "approved", _RANK.get(badges.get(i, "unchecked"), 2), i)
-
-    return sorted(range(len(subtasks)), key=key)
-
-
-def _now() -> str:
-    return rfc3339(utc_now())
-
-
-def _reviewer() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "reviewer"
+if TYPE_CHECKING:
+    from decomposer.claude.failures import CallFailure
 
 
 class ReviewScreen(Screen):
@@ -67,8 +48,9 @@ class ReviewScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        subtasks = self.app.document.plan.get("subtasks") or []
-        self.order = review_order(subtasks, self.app.badges())
+        app = app_api(self)
+        subtasks = app.document.plan.get("subtasks") or []
+        self.order = review_order(subtasks, app.badges())
         self.show()
 
     @property
@@ -76,7 +58,7 @@ class ReviewScreen(Screen):
         return self.order[self.position] if self.order else None
 
     def show(self) -> None:
-        app = self.app
+        app = app_api(self)
         subtasks = app.document.plan.get("subtasks") or []
         if self.index is None or self.index >= len(subtasks):
             self.query_one("#review-head", Static).update("No subtasks.")
@@ -111,8 +93,8 @@ class ReviewScreen(Screen):
 
     @staticmethod
     def _describe(subtask: dict) -> str:
-        def get(*keys):
-            value = subtask
+        def get(*keys: str) -> Any:
+            value: Any = subtask
             for key in keys:
                 value = value.get(key) if isinstance(value, dict) else None
             return value
@@ -125,7 +107,9 @@ class ReviewScreen(Screen):
         for criterion in subtask.get("acceptance") or []:
             if not isinstance(criterion, dict):
                 continue
-            verify = criterion.get("verify") if isinstance(criterion.get("verify"), dict) else {}
+            verify = criterion.get("verify")
+            if not isinstance(verify, dict):
+                verify = {}
             how = (
                 f"$ {verify.get('command', '')} → exit {verify.get('expect_exit', 0)}"
                 if verify.get("method") == "command"
@@ -140,7 +124,9 @@ class ReviewScreen(Screen):
                 lines.append(f"  {str(boundary.get('action', '?')).upper()}: {boundary.get('trigger', '')}")
                 if boundary.get("question"):
                     lines.append(f"      ask: {boundary['question']}")
-        risk = subtask.get("risk") if isinstance(subtask.get("risk"), dict) else {}
+        risk = subtask.get("risk")
+        if not isinstance(risk, dict):
+            risk = {}
         lines.append("")
         lines.append(
             f"Autonomy: {subtask.get('autonomy')} · stakes {risk.get('stakes')} · verification "
@@ -178,16 +164,12 @@ class ReviewScreen(Screen):
         index = self.index
         if index is None:
             return
-        review = {"status": status, "by": _reviewer(), "at": _now()}
-        if notes:
-            review["notes"] = notes
-        self.app.document.set_field(("subtasks", index, "review"), review)
-        self.app.document_changed()
+        app_api(self).set_review(index, status, notes)
 
     def action_approve(self) -> None:
         if self.index is None:
             return
-        report = self.app.report
+        report = app_api(self).report
         errors = [f for f in (report.errors if report else []) if f.subtask_index == self.index]
         if errors:
             self.app.notify(
@@ -208,16 +190,13 @@ class ReviewScreen(Screen):
         self.app.push_screen(PromptScreen("What should change?", "", "Request changes"), noted)
 
     def action_edit(self) -> None:
-        index = self.index
-        self.app.switch_screen("plan")
-        if index is not None:
-            self.app.call_after_refresh(self.app._select, index)
+        app_api(self).edit_in_workspace(self.index)
 
     def action_close(self) -> None:
         self.app.pop_screen()
 
     def action_model_review(self) -> None:
-        if self.app._need_claude():
+        if app_api(self).need_claude():
             self.query_one("#review-head", Static).update(
                 Content.styled("Asking Claude to review the plan…", "bold $accent")
             )
@@ -227,17 +206,19 @@ class ReviewScreen(Screen):
     async def _model_review(self) -> None:
         from decomposer.claude.engine import FAILED
 
-        engine = await self.app.engine()
-        outcome = await engine.review(self.app.document.plan)
+        app = app_api(self)
+        engine = await app.engine()
+        outcome = await engine.review(app.document.plan)
         if outcome.status == FAILED:
-            self.app.notify(f"{outcome.failure.message} ({outcome.failure.hint})", severity="error", markup=False)
+            failure = cast("CallFailure", outcome.failure)  # a failed outcome always says why
+            self.app.notify(f"{failure.message} ({failure.hint})", severity="error", markup=False)
         else:
-            self.app.model_findings = outcome.findings
+            app.model_findings = outcome.findings
             self.app.notify(f"Model review: {len(outcome.findings)} findings.", markup=False)
         self.show()
 
     def on_worker_state_changed(self, event) -> None:
-        if self.app.worker_failed(event):
+        if app_api(self).worker_failed(event):
             self.show()
 
     def on_report_ready(self, _message) -> None:

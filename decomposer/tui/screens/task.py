@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static, TextArea
 
 from decomposer.plan.contract import max_length
+from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import field_text, label, shows_as
 from decomposer.tui.widgets.action_button import ActionButton
 from decomposer.tui.widgets.key_bar import KeyBar
@@ -45,21 +46,23 @@ class TaskScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#model", Static).update(Content(f"model: {label(self.app.model_name, 60)}"))
+        self.query_one("#model", Static).update(Content(f"model: {label(app_api(self).model_name, 60)}"))
         self.load_from_plan()
         self.query_one("#task", TextArea).focus()
 
     def load_from_plan(self) -> None:
-        plan = self.app.plan
+        plan = app_api(self).plan
         task = self.query_one("#task", TextArea)
         context = self.query_one("#context", TextArea)
         for area, key in ((task, "task"), (context, "context")):
-            value = plan.get(key) if isinstance(plan.get(key), str) else ""
+            text = plan.get(key)
+            value = text if isinstance(text, str) else ""
             if not shows_as(value, area.text, multiline=True):
                 with area.prevent(TextArea.Changed):
                     area.load_text(field_text(value, multiline=True))
         title = self.query_one("#plan-title", Input)
-        value = plan.get("title") if isinstance(plan.get("title"), str) else ""
+        text = plan.get("title")
+        value = text if isinstance(text, str) else ""
         if not shows_as(value, title.value):
             with title.prevent(Input.Changed):
                 title.value = field_text(value)
@@ -71,11 +74,11 @@ class TaskScreen(Screen):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         key = event.text_area.id
         if key in ("task", "context"):
-            self.app.edit_plan_field(key, event.text_area.text, multiline=True)
+            app_api(self).edit_plan_field(key, event.text_area.text, multiline=True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "plan-title":
-            self.app.edit_plan_field("title", event.value)
+            app_api(self).edit_plan_field("title", event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "attach" or not event.value.strip():
@@ -95,6 +98,6 @@ class TaskScreen(Screen):
         context = self.query_one("#context", TextArea)
         block = f"--- {path.name} ---\n{text.rstrip()}\n"
         context.load_text((context.text.rstrip() + "\n\n" if context.text.strip() else "") + block)
-        self.app.edit_plan_field("context", context.text)
+        app_api(self).edit_plan_field("context", context.text)
         event.input.value = ""
         self.app.notify(f"Attached {label(path.name, 60)} ({len(text):,} characters)", markup=False)

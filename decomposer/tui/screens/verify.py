@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import label, literal
 from decomposer.verify.evidence import Evidence, StaleRun
 from decomposer.verify.runner import DEFAULT_TIMEOUT_S, RunCancelled, run_one
@@ -53,7 +54,7 @@ class VerifyScreen(ModalScreen[None]):
         self._plan_runs()
 
     def _plan_runs(self) -> None:
-        plan = self.app.document.plan
+        plan = app_api(self).document.plan
         self.runs = planned_runs(plan, self.subtask_id)
         self.waiting = review_waiting(plan, self.subtask_id)
         self._show()
@@ -133,7 +134,7 @@ class VerifyScreen(ModalScreen[None]):
     def action_scope(self) -> None:
         if self.state != "ready":
             return
-        selected = self.app.selected_subtask_id()
+        selected = app_api(self).selected_subtask_id()
         self.subtask_id = None if self.subtask_id else selected
         self._plan_runs()
 
@@ -158,7 +159,7 @@ class VerifyScreen(ModalScreen[None]):
 
     def _recorded(self, evidence: Evidence) -> None:
         try:
-            self.app.record_evidence(evidence)
+            app_api(self).record_evidence(evidence)
         except StaleRun:
             self.notes.append(
                 f"{evidence.run.subtask_id} criterion {evidence.run.criterion + 1} changed while "
@@ -174,7 +175,7 @@ class VerifyScreen(ModalScreen[None]):
         self._show()
 
     def on_worker_state_changed(self, event) -> None:
-        if self.app.worker_failed(event):
+        if app_api(self).worker_failed(event):
             self._finished()
 
     def action_close(self) -> None:

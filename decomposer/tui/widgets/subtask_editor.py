@@ -11,18 +11,31 @@ from __future__ import annotations
 from typing import Any
 
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
 
+from decomposer.editing.rules import EDITABLE_LISTS, list_position
 from decomposer.plan.contract import enum_values, optional_field_names
 from decomposer.plan.pointers import value_at
 from decomposer.trackers.entries import entries
 from decomposer.tui.safe import field_text, label
 from decomposer.tui.widgets.choice import Choice
+from decomposer.tui.widgets.editor_fields import (
+    AddButton,
+    AreaField,
+    ChoiceField,
+    EditorField,
+    FieldBlock,
+    FlagField,
+    ItemGroup,
+    ItemPool,
+    TextField,
+    show_if,
+)
 
 # The values each choice field offers, from the contract.
 ENUMS: dict[str, list[str]] = {
@@ -39,24 +52,6 @@ ENUMS: dict[str, list[str]] = {
 }
 # Fields the contract lets a plan leave out: emptying one removes it.
 OPTIONAL_FIELDS = optional_field_names()
-
-# Lists whose items can be added, removed and reordered, with the value of a new item.
-LISTS: dict[tuple, Any] = {
-    ("input_state", "preconditions"): "",
-    ("input_state", "artifacts"): "",
-    ("acceptance",): {"statement": "", "verify": {"method": "command", "command": ""}},
-    ("pause_boundaries",): {"trigger": "", "action": "ask"},
-}
-INTEGER_FIELDS = {"expect_exit", "timeout_s"}
-
-
-def list_position(tokens: tuple) -> tuple[tuple, int] | None:
-    """(list tokens, item index) of the list item that ``tokens`` lies in."""
-    for list_tokens in LISTS:
-        n = len(list_tokens)
-        if tokens[:n] == list_tokens and len(tokens) > n and isinstance(tokens[n], int):
-            return list_tokens, tokens[n]
-    return None
 
 
 def _text(value: Any) -> str:
@@ -79,113 +74,14 @@ class ItemAction(Message):
         self.list_tokens, self.index, self.action = list_tokens, index, action
 
 
-class _Field:
-    tokens: tuple = ()
-    kind: str = "text"
-
-
-class TextField(Input, _Field):
-    # Input keeps its virtual size at the width of its text, and Widget declares that
-    # reactive with layout=True: every new value re-laid out the whole screen (about
-    # 100 widgets). A one-line field's own size never depends on its text, so a repaint
-    # is enough; horizontal scrolling reads the virtual size directly.
-    virtual_size = Reactive(Size(0, 0), layout=False)
-
-
-class AreaField(TextArea, _Field):
-    # Its height is fixed in the stylesheet and it wraps, so as for TextField a new
-    # value needs no layout pass (TextArea refreshes its own scrollbars).
-    virtual_size = Reactive(Size(0, 0), layout=False)
-
-
-class ChoiceField(Choice, _Field):
-    pass
-
-
-class FlagField(Choice, _Field):
-    """true / false, as a Choice (a Switch animates, costing several repaints)."""
-
-    def __init__(self) -> None:
-        super().__init__(["true", "false"], allow_blank=False)
-
-
-class AddButton(Button):
-    def __init__(self, list_tokens: tuple, text: str) -> None:
-        super().__init__(text, compact=True, classes="add-item")
-        self.list_tokens = list_tokens
-
-
-def _show(widget: Widget, visible: bool) -> None:
-    """Toggle only on change: every toggle costs a layout pass."""
-    if widget.display != visible:
-        widget.display = visible
-
-
-class _Settled:
-    """A container whose size its parent settles.
-
-    After a layout pass Textual assigns each widget its new virtual size, a layout=True
-    reactive, so a container whose content changed asked for a second full pass and a
-    repaint of its whole area. The first pass has already placed it and marked what
-    moved."""
-
-    virtual_size = Reactive(Size(0, 0), layout=False, repaint=False)
-
-
-class _Captions(_Settled, Static):
-    pass
-
-
-class _Fields(_Settled, Vertical):
-    pass
-
-
-class FieldBlock(_Settled, Horizontal):
-    """Fields under one another with their captions in a single column beside them.
-
-    One caption widget per block rather than one caption and one row per field: every
-    widget costs time on each repaint, and moving through the list repaints the editor.
-    Rows can be hidden (a review criterion has no command); the captions follow."""
-
-    def __init__(self, rows: list[tuple[str, Widget]], **kwargs) -> None:
-        self.rows = rows
-        self._visible = [True] * len(rows)
-        self._captions = _Captions(self._caption_text(), classes="captions", markup=False)
-        fields = _Fields(*(field for _, field in rows), classes="fields")
-        super().__init__(self._captions, fields, **kwargs)
-
-    def _caption_text(self) -> str:
-        lines = []
-        for (caption, field), visible in zip(self.rows, self._visible):
-            if visible:  # an area is three lines tall (app.tcss): its caption sits on the first
-                lines += [caption] + [""] * (2 if isinstance(field, AreaField) else 0)
-        return "\n".join(lines)
-
-    def show_rows(self, visible: list[bool]) -> None:
-        if visible == self._visible:
-            return
-        self._visible = list(visible)
-        for (_, field), shown in zip(self.rows, visible):
-            _show(field, shown)
-        self._captions.update(self._caption_text())
-
-
-class ItemGroup(FieldBlock):
-    """One item of a list (a precondition, a criterion, ...): shown or hidden, reused."""
-
-
-class ItemPool(_Settled, Vertical):
-    """The item groups of one list."""
-
-
 class SubtaskEditor(VerticalScroll):
     """Built once, then reused: each list keeps a pool of item groups, grown when a
     subtask has more items than any before and hidden beyond the current count, so
     moving between subtasks only swaps values (mounting widgets costs far more)."""
 
-    # See _Settled. The vertical scrollbar is always shown (app.tcss), so a change of
-    # content height never changes the width the fields are laid out in; the scrollbar
-    # is updated from the new virtual size directly.
+    # See _Settled in editor_fields.py. The vertical scrollbar is always shown (app.tcss),
+    # so a change of content height never changes the width the fields are laid out in;
+    # the scrollbar is updated from the new virtual size directly.
     virtual_size = Reactive(Size(0, 0), layout=False, repaint=False)
 
     BINDINGS = [
@@ -203,7 +99,7 @@ class SubtaskEditor(VerticalScroll):
         self._fields_by_tokens: dict[tuple, Widget] = {}
         self._subtask: Any = None
         self._pools: dict[tuple, ItemPool] = {}
-        self._groups: dict[tuple, list[ItemGroup]] = {key: [] for key in LISTS}
+        self._groups: dict[tuple, list[ItemGroup]] = {key: [] for key in EDITABLE_LISTS}
         self._tool_filled: Static | None = None
         self._tool_filled_text = ""
         self._empty: Static | None = None
@@ -329,13 +225,13 @@ class SubtaskEditor(VerticalScroll):
             self.mount(self._empty, *self._build())
         has_subtask = isinstance(subtask, dict)
         for child in self.children:
-            _show(child, (child is self._empty) != has_subtask)
+            show_if(child, (child is self._empty) != has_subtask)
         if not has_subtask:
             return
         self._loading = True
         try:
             grown = False
-            for list_tokens in LISTS:
+            for list_tokens in EDITABLE_LISTS:
                 items = value_at(subtask, list_tokens)
                 grown |= self._size_pool(list_tokens, len(items) if isinstance(items, list) else 0, items)
             self._fill(subtask)
@@ -360,7 +256,7 @@ class SubtaskEditor(VerticalScroll):
             groups.append(group)
             self._pools[list_tokens].mount(group)
         for j, group in enumerate(groups):
-            _show(group, j < count)
+            show_if(group, j < count)
             if list_tokens == ("acceptance",) and j < count:
                 # Statement and method always; a reviewer for review, the rest for a command.
                 review = value_at(items[j], ("verify", "method")) == "review"
@@ -405,7 +301,7 @@ class SubtaskEditor(VerticalScroll):
 
     # --- editing --------------------------------------------------------------------------
 
-    def _edited(self, field: _Field, raw: Any) -> None:
+    def _edited(self, field: EditorField, raw: Any) -> None:
         if self._loading or self.index is None:
             return
         kind, tokens = field.kind, field.tokens
@@ -464,7 +360,7 @@ class SubtaskEditor(VerticalScroll):
 
     def on_choice_changed(self, event: Choice.Changed) -> None:
         event.stop()
-        if isinstance(event.choice, _Field):
+        if isinstance(event.choice, EditorField):
             self._edited(event.choice, event.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

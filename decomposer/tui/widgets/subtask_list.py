@@ -4,6 +4,8 @@ replaces only the prompts that changed."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
@@ -13,8 +15,11 @@ from decomposer.plan.graph import dependency_order
 from decomposer.tui.safe import label
 from decomposer.tui.widgets.settled_list import SettledOptionList
 
+if TYPE_CHECKING:
+    from decomposer.editing.review import Badge
+
 AUTONOMY_SHORT = {"propose": "prop", "gated": "gate", "autonomous": "auto"}
-BADGES = {
+BADGES: dict[Badge, tuple[str, str]] = {
     "delegable": ("✔", "$success"),
     "error": ("✖", "$error"),
     "warning": ("▲", "$warning"),
@@ -40,7 +45,7 @@ class SubtaskList(SettledOptionList):
         self._shown: list[tuple] = []  # what each option shows, to replace only changes
 
     @staticmethod
-    def _signature(subtask: object, badge: str) -> tuple:
+    def _signature(subtask: object, badge: Badge) -> tuple:
         if not isinstance(subtask, dict):
             return ("?", "", "", badge)
         return (subtask.get("id"), subtask.get("title"), subtask.get("autonomy"), badge)
@@ -60,7 +65,7 @@ class SubtaskList(SettledOptionList):
             label(title if isinstance(title, str) else "(no title)", 120),
         )
 
-    def show(self, subtasks: list, badges: dict[int, str]) -> None:
+    def show(self, subtasks: list, badges: dict[int, Badge]) -> None:
         """Bring the options up to date with as little work as possible."""
         order = dependency_order({"subtasks": subtasks}) if self.by_dependencies else list(range(len(subtasks)))
         signatures = [self._signature(subtasks[i], badges.get(i, "unchecked")) for i in order]

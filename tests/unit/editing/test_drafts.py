@@ -215,3 +215,44 @@ def test_find_for_ignores_a_corrupt_draft(tmp_path, store):
     store.save(store.key_for(source), clean_plan(), source)
     (store.root / f"{store.key_for(source)}.json").write_text("garbage", encoding="utf-8")
     assert store.find_for(source) is None
+
+
+# --- to_offer: the draft offered at start-up -------------------------------------------------
+
+
+def test_to_offer_a_plan_file_is_find_for(tmp_path, store):
+    source = tmp_path / "plan.json"
+    write_plan(source, clean_plan())
+    edited = clean_plan()
+    edited["title"] = "Edited, not saved"
+    store.save(store.key_for(source), edited, source)
+    store.save("new-other", clean_plan(), None)  # a new plan's draft is not this file's
+    offered = store.to_offer(source, store.key_for(source))
+    assert offered is not None and offered.title == "Edited, not saved"
+    assert store.to_offer(tmp_path / "other.json", "x") is None
+
+
+def test_to_offer_a_new_plan_is_the_newest_unsaved_draft_with_content(tmp_path, store):
+    store.save("new-older", clean_plan(), None)
+    time.sleep(0.002)
+    store.save("new-file", clean_plan(), tmp_path / "plan.json")  # belongs to a file
+    time.sleep(0.002)
+    store.save("new-empty", {"title": "Nothing yet", "subtasks": []}, None)  # no subtasks, no task
+    time.sleep(0.002)
+    store.save("new-blank-task", {"task": "   ", "subtasks": []}, None)
+    time.sleep(0.002)
+    store.save("new-current", clean_plan(), None)  # the plan being edited now
+    offered = store.to_offer(None, "new-current")
+    assert offered is not None and offered.key == "new-older"
+
+
+def test_to_offer_a_new_plan_takes_a_draft_with_only_a_task(store):
+    store.save("new-task", {"task": "Export the report as CSV.", "subtasks": []}, None)
+    offered = store.to_offer(None, "new-current")
+    assert offered is not None and offered.key == "new-task" and offered.subtask_count == 0
+
+
+def test_to_offer_nothing_for_a_new_plan(store):
+    assert store.to_offer(None, "new-current") is None
+    store.save("new-current", clean_plan(), None)
+    assert store.to_offer(None, "new-current") is None
