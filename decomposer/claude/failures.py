@@ -9,7 +9,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from decomposer.text import redact
+from decomposer.text import MIN_SECRET_CHARS, redact
 
 # Kinds. Transient ones are retried (the SDK already retried status errors before the
 # stream started; these are the faults it does not retry).
@@ -61,8 +61,6 @@ class CallFailure:
 # Where a request carries its credentials, and where they come from.
 _CREDENTIAL_HEADERS = ("x-api-key", "authorization")
 _CREDENTIAL_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
-# Shorter values are not secrets worth hunting for (and would blank out ordinary words).
-_MIN_SECRET_LENGTH = 8
 
 
 def _credentials(exc: BaseException) -> list[str]:
@@ -78,7 +76,7 @@ def _credentials(exc: BaseException) -> list[str]:
             found.add(value)
             if value[:7].lower() == "bearer ":
                 found.add(value[7:].strip())
-    return sorted((v for v in found if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+    return sorted((v for v in found if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)
 
 
 def _api_message(exc: BaseException) -> str:

@@ -118,7 +118,11 @@ def test_a_killed_save_leaves_the_old_or_the_new_plan(tmp_path, mode):
             leftovers = temp_files(folder)
             pid = loop.start()
             try:
-                if kill % 2:
+                if kill % 4 == 1:
+                    # State, not time: a loaded machine can be slower than every random
+                    # moment, so one kill in four waits until a write of B has finished.
+                    wait_for_plan_on_disk(on_disk, "B")
+                elif kill % 2:
                     time.sleep(moments.uniform(0, LONGEST_WAIT))
                 else:
                     wait_for_a_new_temp_file(folder, leftovers)
@@ -144,6 +148,12 @@ def wait_for_a_new_temp_file(folder: Path, leftovers: set[str]) -> None:
     deadline = time.monotonic() + 5
     while not temp_files(folder) - leftovers:
         assert time.monotonic() < deadline, "the writer never started a write"
+
+
+def wait_for_plan_on_disk(on_disk, marker: str) -> None:
+    deadline = time.monotonic() + 30
+    while on_disk()["title"] != f"Plan {marker}":
+        assert time.monotonic() < deadline, f"the writer never finished a write of plan {marker}"
 
 
 def test_a_write_syncs_its_folder_so_the_rename_survives_a_power_cut(tmp_path, monkeypatch):
