@@ -23,6 +23,7 @@ from decomposer.tui.screens.task import TaskScreen
 from helpers.claude_replies import KEY, broken_input, plan_input, refined_parts, twelve_subtasks
 from helpers.exports import validation_calls
 from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
+from helpers.pilot import first_check_done, wait_for
 from helpers.plans import EXAMPLES, ROOT, clean_plan
 
 HOSTILE = "[/bar] [link=https://evil.example]click[/link] [bold]x \x1b[31mred\x1b[0m " + "w" * 300
@@ -165,7 +166,7 @@ async def test_no_key_says_how_to_set_one_and_everything_else_works(env):
 async def test_edit_a_field_and_see_findings_update_then_undo_redo(env):
     app = make_app(clean_plan())
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await first_check_done(pilot, app)
         assert app.report.findings == []
         editor = app.screen.query_one("#editor")
         statement = editor._fields_by_tokens[("acceptance", 0, "statement")]
@@ -243,7 +244,11 @@ async def test_add_duplicate_move_delete_subtasks_and_list_items(env):
         editor = app.screen.query_one("#editor")
         editor._fields_by_tokens[("input_state", "preconditions", 0)].focus()
         await pilot.press("alt+n")
-        await pilot.pause()
+        await wait_for(
+            pilot,
+            lambda: getattr(app.focused, "tokens", None) == ("input_state", "preconditions", 1),
+            "the new precondition's field to take the focus",
+        )
         assert app.screen.query_one("#editor").index is not None
         index = app.screen.query_one("#editor").index
         assert app.document.plan["subtasks"][index]["input_state"]["preconditions"][1] == ""
@@ -328,7 +333,7 @@ async def test_review_mode_incomplete_first_approve_and_model_review(api):
     )
     app = make_app(plan)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await first_check_done(pilot, app)  # review mode orders subtasks by their findings
         await pilot.press("f8")
         await pilot.pause()
         assert isinstance(app.screen, ReviewScreen)

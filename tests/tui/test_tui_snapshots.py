@@ -11,8 +11,10 @@ from decomposer.claude.tools import SUBMIT_SUBTASKS
 from decomposer.editing.document import PlanDocument
 from decomposer.editing.drafts import DraftStore
 from decomposer.tui.app import DecomposerApp
+from decomposer.tui.screens.plan import PlanScreen
 from helpers.claude_replies import KEY, refined_parts
 from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
+from helpers.pilot import wait_for
 from helpers.plans import ROOT
 
 EXAMPLE = "examples/db-migration.json"
@@ -44,11 +46,21 @@ def app_for(path: str | None = EXAMPLE, **kwargs) -> DecomposerApp:
     return DecomposerApp(document, settings=Settings(), **kwargs)
 
 
+def _settled(app) -> bool:
+    """The plan as it is now is checked, and a workspace's editor shows the selected subtask."""
+    if app.report is None or app.report_revision != app.document.revision:
+        return False
+    screen = app.screen
+    return not isinstance(screen, PlanScreen) or screen.query_one("#editor").index == screen.selected_index
+
+
 async def _settle(pilot):
-    """Wait for workers and the debounced validation; stop cursors blinking so every
-    run draws the same frame."""
+    """Wait for workers, the debounced validation and the editor following the list (state,
+    then a pause for the last repaint); stop cursors blinking so every run draws the same
+    frame."""
     await pilot.pause(0.3)
     await pilot.app.workers.wait_for_complete()
+    await wait_for(pilot, lambda: _settled(pilot.app), "the checked plan on screen")
     await pilot.pause(0.2)
     for screen in pilot.app.screen_stack:
         for widget in screen.query("Input, TextArea"):
