@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from decomposer.check.findings import ERROR, WARNING, Finding
-from decomposer.plan.graph import SubtaskItems, dependency_edges, first_positions, subtask_items
+from decomposer.plan.graph import SubtaskItems, cycles, dependency_edges, first_positions, subtask_items
 from decomposer.plan.json_types import JsonObject
 from decomposer.plan.pointers import as_list, pointer
 from decomposer.text import describe_value, shorten
@@ -105,7 +105,7 @@ def _dependencies(items: SubtaskItems) -> Iterator[Finding]:
     edges = dependency_edges(items, index_of)
     # Only a subtask with an id can be depended on, so every member of a cycle has one.
     ids = {i: sid for i, _, sid in items if sid is not None}
-    for component in _cycles(edges):
+    for component in cycles(edges):
         cycle = _cycle_through(component[0], set(component), edges)
         named = _name_cycle([ids[i] for i in cycle])
         for i in component:
@@ -126,51 +126,6 @@ def _name_cycle(members: list[str]) -> str:
         return " → ".join(members + [members[0]])
     head, tail = members[: MAX_CYCLE_NAMED - 2], members[-2:]
     return f"{' → '.join(head)} → … → {' → '.join(tail + [members[0]])} ({len(members)} subtasks)"
-
-
-def _cycles(edges: dict[int, list[int]]) -> list[list[int]]:
-    """Strongly connected components that contain a cycle (Tarjan, iterative so that
-    a chain of 10,000 dependencies does not hit the recursion limit)."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
-    stack: list[int] = []
-    result: list[list[int]] = []
-    counter = 0
-    for root in edges:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node, child = work.pop()
-            if child == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            successors = edges.get(node, [])
-            if child < len(successors):
-                work.append((node, child + 1))
-                nxt = successors[child]
-                if nxt not in index:
-                    work.append((nxt, 0))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1 or node in edges.get(node, []):
-                    result.append(sorted(component))
-    return result
 
 
 def _cycle_through(start: int, members: set[int], edges: dict[int, list[int]]) -> list[int]:

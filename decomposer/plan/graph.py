@@ -8,11 +8,14 @@ edited, so the graph is over positions: an id stands for the first subtask that 
 from __future__ import annotations
 
 import heapq
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from decomposer.plan.json_types import JsonObject
 
 SubtaskItems = list[tuple[int, JsonObject, "str | None"]]
+# A node of a graph whose components are sorted: a position, or a name.
+Node = TypeVar("Node", int, str)
 
 
 def subtask_items(plan: Any) -> SubtaskItems:
@@ -113,3 +116,50 @@ def cycle_with(plan: Any, index: int, depends_on: Any) -> list[str] | None:
                     following.append(nxt)
         frontier = following
     return None
+
+
+def cycles(edges: Mapping[Node, Sequence[Node]]) -> list[list[Node]]:
+    """The strongly connected components of ``edges`` (node -> the nodes it points to)
+    that contain a cycle, each sorted: subtask dependencies, and in the tests the imports
+    between modules. Tarjan's algorithm, iterative so that a chain of 10,000 dependencies
+    does not hit the recursion limit."""
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    on_stack: set[Node] = set()
+    stack: list[Node] = []
+    result: list[list[Node]] = []
+    counter = 0
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            successors = edges.get(node, [])
+            if child < len(successors):
+                work.append((node, child + 1))
+                nxt = successors[child]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in edges.get(node, []):
+                    result.append(sorted(component))
+    return result
