@@ -39,8 +39,7 @@ class AppApi(Protocol):
 
     # State to read. The document is changed only through the methods below.
     document: PlanDocument
-    report: Report | None
-    report_revision: int  # the document revision ``report`` is of
+    report: Report | None  # the latest, perhaps of an earlier revision (see current_report)
     streaming: bool
     model_findings: list[Finding]  # the model review's findings, shown in review mode
 
@@ -49,6 +48,9 @@ class AppApi(Protocol):
 
     @property
     def model_name(self) -> str: ...
+
+    @property
+    def current_report(self) -> Report | None: ...
 
     def badges(self) -> dict[int, Badge]: ...
 

@@ -128,9 +128,15 @@ class EditingApp(App[None]):
             self._badges_for = report
         return self._badges
 
-    def header_state(self) -> HeaderState:
+    @property
+    def current_report(self) -> Report | None:
+        """The latest report when it is of the plan as it is now; None while a newer one
+        is being computed (a large plan is checked in a thread) or a decomposition streams."""
         fresh = self.report_revision == self.document.revision and not self.streaming
-        report = self.report if fresh else None
+        return self.report if fresh else None
+
+    def header_state(self) -> HeaderState:
+        report = self.current_report
         usage = self.usage.describe(self.model_name) if self.usage.total_tokens else "no model calls yet"
         title = self.plan.get("title")
         return {

@@ -48,7 +48,7 @@ def app_for(path: str | None = EXAMPLE, **kwargs) -> DecomposerApp:
 
 def _settled(app) -> bool:
     """The plan as it is now is checked, and a workspace's editor shows the selected subtask."""
-    if app.report is None or app.report_revision != app.document.revision:
+    if app.current_report is None:
         return False
     screen = app.screen
     return not isinstance(screen, PlanScreen) or screen.query_one("#editor").index == screen.selected_index

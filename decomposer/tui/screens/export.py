@@ -14,7 +14,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from decomposer.check.validate import Report
 from decomposer.exporters import ExportBlocked, export, preview, registry
 from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import label, literal
@@ -56,12 +55,6 @@ class ExportScreen(ModalScreen[None]):
         folder = document.path.parent if document.path else Path.cwd()
         return str(folder / exporter.default_name(plan))
 
-    def _current_report(self) -> Report | None:
-        """The app's report when it is of the plan as it is now; None while a newer one is
-        being computed (a large plan is checked in a thread), and the exporter checks it."""
-        app = app_api(self)
-        return app.report if app.report_revision == app.document.revision else None
-
     def _choose(self, exporter) -> None:
         self.chosen = exporter
         self.query_one("#format-description", Static).update(literal(exporter.description))
@@ -79,7 +72,9 @@ class ExportScreen(ModalScreen[None]):
         else:
             blockers.update(Content.styled("Ready to export.", "$success"))
         try:
-            text = preview(app_api(self).document.plan, exporter.name, report=self._current_report())
+            # No current report (a large plan still being checked): the exporter checks it.
+            app = app_api(self)
+            text = preview(app.document.plan, exporter.name, report=app.current_report)
         except Exception as exc:  # noqa: BLE001 - a preview must never close the dialog
             text = f"(no preview: {exc})"
         self.query_one("#preview", Static).update(literal(text))
@@ -103,9 +98,10 @@ class ExportScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _write(self, name: str, destination: Path, overwrite: bool) -> None:
-        plan = app_api(self).document.plan
+        app = app_api(self)
+        plan, report = app.document.plan, app.current_report
         try:
-            written = export(plan, name, destination, report=self._current_report(), overwrite=overwrite)
+            written = export(plan, name, destination, report=report, overwrite=overwrite)
         except ExportBlocked as blocked:
             self.app.call_from_thread(
                 self.app.notify,
