@@ -92,7 +92,7 @@ def _write(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from decomposer.cli.export_check import check_for_export
-    from decomposer.exporters import ExportError, get_exporter, write_files
+    from decomposer.exporters import ExportError, export, get_exporter
     from decomposer.text import one_line
 
     try:
@@ -110,10 +110,16 @@ def _write(args: argparse.Namespace) -> int:
     if exporter.kind == "file" and destination.is_dir():
         destination = destination / exporter.default_name(checked.plan)
     try:
-        # export() without its refusal: check_for_export has already refused a blocked
-        # plan, and its report is the one the exporter renders readiness from.
-        files = exporter.render(checked.plan, checked.report)
-        written = write_files(exporter.kind, files, destination, overwrite=args.force, plan=checked.plan)
+        # With the report of check_for_export, which applied the same blocking rule to it,
+        # export() checks nothing again and cannot refuse.
+        written = export(
+            checked.plan,
+            exporter.name,
+            destination,
+            report=checked.report,
+            allow_warnings=not args.strict,
+            overwrite=args.force,
+        )
     except FileExistsError as exc:
         return _usage(f"{exc.filename} already exists; add --force to replace it")
     except ExportError as exc:
