@@ -19,6 +19,7 @@ from typing import Any
 from decomposer.cli.exit_codes import EXIT_CALL_FAILED, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from decomposer.cli.output import err
 from decomposer.plan.contract import max_length
+from decomposer.plan.pointers import as_list, as_str
 from decomposer.text import one_line, shorten
 
 
@@ -99,11 +100,6 @@ def _free_path(folder: Path, stem: str) -> Path:
     return candidate
 
 
-def _text_or(value: Any, default: str) -> str:
-    """``value`` when it is text, else ``default`` (a subtask from the model may be malformed)."""
-    return value if isinstance(value, str) else default
-
-
 class ProgressPrinter:
     """Engine events as lines on stderr. On a terminal a status line shows the tokens
     received so far, redrawn at most ten times a second."""
@@ -137,9 +133,9 @@ class ProgressPrinter:
             self._line(f"{event.purpose} with {self.model}{retry}…")
         elif isinstance(event, e.SubtaskReady):
             subtask = event.subtask if isinstance(event.subtask, dict) else {}
-            sid = _text_or(subtask.get("id"), f"#{event.index + 1}")
-            title = _text_or(subtask.get("title"), "")
-            autonomy = _text_or(subtask.get("autonomy"), "?")
+            sid = as_str(subtask.get("id"), f"#{event.index + 1}")
+            title = as_str(subtask.get("title"))
+            autonomy = as_str(subtask.get("autonomy"), "?")
             self._line(
                 f"  + {one_line(shorten(sid, 12))} {one_line(shorten(title, 70))}  [{one_line(shorten(autonomy, 12))}]"
             )
@@ -295,7 +291,6 @@ def _load(path: str) -> dict:
 
 def refine_command(args) -> int:
     from decomposer.claude.engine import FAILED, OK, add_usage
-    from decomposer.plan.pointers import as_list
 
     try:
         plan = _load(args.plan)

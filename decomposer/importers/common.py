@@ -103,7 +103,7 @@ def finish(
 ) -> ImportResult:
     """Validate ``plan`` and wrap it up."""
     try:
-        report = validate_plan(plan, list(duplicate_keys))
+        report = validate_plan(plan, duplicate_keys)
     except RecursionError:
         raise ImportFailed(source, "not usable: the data is nested too deeply") from None
     return ImportResult(plan, importer, str(source), report, notes)

@@ -36,6 +36,11 @@ def as_list(value: Any) -> JsonArray:
     return value if isinstance(value, list) else []
 
 
+def as_str(value: Any, default: str = "") -> str:
+    """``value`` when it is a string, else ``default`` (plans may be malformed)."""
+    return value if isinstance(value, str) else default
+
+
 def value_at(data: object, tokens: Iterable[object]) -> object:
     """The value at ``tokens`` (keys and list indexes) inside ``data``, or None when the
     path does not exist or runs through a value of the wrong type."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from decomposer.plan.contract import int_range
 from decomposer.plan.graph import dependency_order
+from decomposer.plan.pointers import as_str
 
 __all__ = ["PlannedRun", "UnknownSubtask", "WaitingReview", "planned_runs", "review_waiting"]
 
@@ -84,10 +85,6 @@ def _criteria(subtask: dict) -> list[tuple[int, dict, dict]]:
     ]
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _optional_int(verify: dict, key: str, low: int, high: int) -> tuple[bool, int | None]:
     """(usable, value) of an optional integer field; a present but invalid one (a plan
     being edited) makes the criterion unusable rather than silently defaulted."""
@@ -118,9 +115,9 @@ def planned_runs(plan: Any, subtask_id: str | None = None) -> list[PlannedRun]:
                 PlannedRun(
                     i,
                     sid,
-                    _text(subtask.get("title")),
+                    as_str(subtask.get("title")),
                     j,
-                    _text(criterion.get("statement")),
+                    as_str(criterion.get("statement")),
                     command,
                     0 if expect_exit is None else expect_exit,
                     expect_output,
@@ -137,9 +134,9 @@ def review_waiting(plan: Any, subtask_id: str | None = None) -> list[WaitingRevi
         WaitingReview(
             i,
             sid,
-            _text(subtask.get("title")),
+            as_str(subtask.get("title")),
             j,
-            _text(criterion.get("statement")),
+            as_str(criterion.get("statement")),
             verify["reviewer"] if isinstance(verify.get("reviewer"), str) else None,
         )
         for i, subtask, sid in _selected(plan, subtask_id)
