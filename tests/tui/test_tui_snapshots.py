@@ -5,6 +5,7 @@ committing it."""
 from __future__ import annotations
 
 import pytest
+from textual.widgets import TextArea
 
 from decomposer.claude.config import Settings
 from decomposer.claude.tools import SUBMIT_SUBTASKS
@@ -46,12 +47,27 @@ def app_for(path: str | None = EXAMPLE, **kwargs) -> DecomposerApp:
     return DecomposerApp(document, settings=Settings(), **kwargs)
 
 
+def _wrapped_to_their_width(screen) -> bool:
+    """Every shown text area is wrapped at its width. One filled before the layout gave it
+    a size wraps when its resize arrives; a frame taken before that shows it unwrapped.
+    (``_width`` is the width its lines were last wrapped at: TextArea has no public name
+    for it.)"""
+    return all(
+        area.wrapped_document._width == area.wrap_width
+        for area in screen.query(TextArea)
+        if area.soft_wrap and area.display
+    )
+
+
 def _settled(app) -> bool:
-    """The plan as it is now is checked, and a workspace's editor shows the selected subtask."""
+    """The plan as it is now is checked, a workspace's editor shows the selected subtask,
+    and its text areas are wrapped."""
     if app.current_report is None:
         return False
     screen = app.screen
-    return not isinstance(screen, PlanScreen) or screen.query_one("#editor").index == screen.selected_index
+    if isinstance(screen, PlanScreen) and screen.query_one("#editor").index != screen.selected_index:
+        return False
+    return _wrapped_to_their_width(screen)
 
 
 async def _settle(pilot):
