@@ -946,3 +946,22 @@ async def test_an_edit_under_a_missing_object_creates_it(env):
         app.edit_field(0, ("title", "x"), "y")  # a path through a string is refused quietly
         assert app.document.revision == revision
         assert app.document.plan["subtasks"][0]["title"] == plan["subtasks"][0]["title"]
+
+
+async def test_a_new_item_is_focused_even_before_its_fields_are_on_screen(env):
+    """The editor mounts a new item's fields when the list grows; a focus asked for before
+    they are on the screen must still land once they are (it used to do nothing)."""
+    app = make_app(clean_plan())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await first_check_done(pilot, app)
+        editor = app.screen.query_one("#editor")
+        index = editor.index
+        new = app.edit_list(index, ("input_state", "preconditions"), 0, "add")
+        editor.load(index, app.plan["subtasks"][index])  # mounts the new item's fields
+        editor.focus_list(("input_state", "preconditions"), new)  # at once: they are not mounted yet
+        await wait_for(
+            pilot,
+            lambda: getattr(app.focused, "tokens", None) == ("input_state", "preconditions", 1),
+            "the new precondition's field to take the focus",
+            timeout=5,
+        )

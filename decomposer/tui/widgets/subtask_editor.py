@@ -392,8 +392,7 @@ class SubtaskEditor(VerticalScroll):
             if widget is None:
                 tokens = tokens[:-1]
                 continue
-            widget.focus()
-            self.scroll_to_widget(widget, top=False)
+            self._focus(widget)
             return True
         # A list or section with no field of its own: its first item, or its add button.
         return False
@@ -402,6 +401,14 @@ class SubtaskEditor(VerticalScroll):
         """After an item action: focus the item's first field."""
         for field in self._fields():
             if field.tokens[: len(list_tokens) + 1] == list_tokens + (index,):
-                field.focus()
-                self.scroll_to_widget(field, top=False)
+                self._focus(field)
                 return
+
+    def _focus(self, field: Widget) -> None:
+        if not field.is_mounted:
+            # An item group mounted just now: focusing a widget that is not yet on the
+            # screen does nothing, so wait until it is (its first message runs then).
+            field.call_later(self._focus, field)
+            return
+        field.focus()
+        self.scroll_to_widget(field, top=False)
