@@ -10,11 +10,16 @@ from collections.abc import Callable
 STATE_TIMEOUT_S = 30.0
 
 
-async def wait_for(pilot, condition: Callable[[], bool], what: str, timeout: float = STATE_TIMEOUT_S) -> None:
-    """Let the app run until ``condition()`` holds; fail naming ``what`` after ``timeout``."""
+async def wait_for(
+    pilot, condition: Callable[[], bool], what: str | Callable[[], str], timeout: float = STATE_TIMEOUT_S
+) -> None:
+    """Let the app run until ``condition()`` holds; fail naming ``what`` after ``timeout``
+    (a callable is asked at that moment, so it can say what is still missing)."""
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
+        if time.monotonic() >= deadline:
+            missing = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {missing}")
         await pilot.pause(0.02)
 
 

@@ -5,6 +5,7 @@ committing it."""
 from __future__ import annotations
 
 import pytest
+from textual.errors import NoWidget
 from textual.widgets import TextArea
 
 from decomposer.claude.config import Settings
@@ -47,27 +48,39 @@ def app_for(path: str | None = EXAMPLE, **kwargs) -> DecomposerApp:
     return DecomposerApp(document, settings=Settings(), **kwargs)
 
 
-def _wrapped_to_their_width(screen) -> bool:
-    """Every shown text area is wrapped at its width. One filled before the layout gave it
-    a size wraps when its resize arrives; a frame taken before that shows it unwrapped.
-    (``_width`` is the width its lines were last wrapped at: TextArea has no public name
-    for it.)"""
-    return all(
-        area.wrapped_document._width == area.wrap_width
+def _drawn(screen, widget) -> bool:
+    """Some of ``widget`` is in the frame. One scrolled out of its container gets no
+    resize event until it is scrolled into view, so it may keep its first wrap: a CI run
+    waited 30 s for two fields below the editor's fold."""
+    try:
+        return bool(screen.find_widget(widget).visible_region)
+    except NoWidget:
+        return False
+
+
+def _unwrapped(screen) -> list[str]:
+    """The text areas in the frame not yet wrapped at their width. One filled before the
+    layout gave it a size wraps when its resize arrives; a frame taken before that shows
+    it unwrapped. (``_width`` is the width its lines were last wrapped at: TextArea has
+    no public name for it.)"""
+    return [
+        f"{area.id or area.__class__.__name__} wrapped at {area.wrapped_document._width}, not {area.wrap_width}"
         for area in screen.query(TextArea)
-        if area.soft_wrap and area.display
-    )
+        if area.soft_wrap and area.wrapped_document._width != area.wrap_width and _drawn(screen, area)
+    ]
 
 
-def _settled(app) -> bool:
-    """The plan as it is now is checked, a workspace's editor shows the selected subtask,
-    and its text areas are wrapped."""
+def _unsettled(app) -> str:
+    """What is not yet as the frame must show it (empty once settled): the plan as it is
+    now checked, a workspace's editor on the selected subtask, its text areas wrapped."""
     if app.current_report is None:
-        return False
+        return f"the check of revision {app.document.revision} (last report: {app.report_revision})"
     screen = app.screen
-    if isinstance(screen, PlanScreen) and screen.query_one("#editor").index != screen.selected_index:
-        return False
-    return _wrapped_to_their_width(screen)
+    if isinstance(screen, PlanScreen):
+        editor = screen.query_one("#editor")
+        if editor.index != screen.selected_index:
+            return f"the editor on subtask {screen.selected_index} (it shows {editor.index})"
+    return "; ".join(_unwrapped(screen))
 
 
 async def _settle(pilot):
@@ -76,7 +89,7 @@ async def _settle(pilot):
     frame."""
     await pilot.pause(0.3)
     await pilot.app.workers.wait_for_complete()
-    await wait_for(pilot, lambda: _settled(pilot.app), "the checked plan on screen")
+    await wait_for(pilot, lambda: not _unsettled(pilot.app), lambda: _unsettled(pilot.app))
     await pilot.pause(0.2)
     for screen in pilot.app.screen_stack:
         for widget in screen.query("Input, TextArea"):
