@@ -35,6 +35,7 @@ from helpers.faultkit import (
     requests_for,
     script,
 )
+from helpers.pilot import wait_for
 from helpers.plans import clean_plan
 
 # Faults that come after part of the reply arrived (max_tokens: after all of it).
@@ -213,11 +214,12 @@ async def run_in_tui(app, pilot, fake, operation: str, requests: int) -> str:
     for key in TUI_KEYS[operation]:
         await pilot.press(key)
     group = TUI_WORKERS[operation]
-    for _ in range(400):
-        await pilot.pause(0.02)
-        busy = app.streaming or any(w.is_running and w.group == group for w in app.workers)
-        if len(fake.requests) >= requests and not busy:
-            break
+
+    def done() -> bool:
+        busy = app.streaming or any(not w.is_finished and w.group == group for w in app.workers)
+        return len(fake.requests) >= requests and not busy
+
+    await wait_for(pilot, done, f"the {operation} call's {requests} requests and its worker to finish")
     await pilot.pause()
     shown = [n.message for n in app._notifications]
     if operation == "refine":

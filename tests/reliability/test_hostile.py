@@ -31,6 +31,7 @@ from decomposer.exporters.jira_csv import FORMULA_START
 from decomposer.importers import ImportFailed, import_path
 from decomposer.plan.loading import load_plan
 from decomposer.text import one_line
+from helpers.pilot import wait_for
 from helpers.plans import clean_plan
 
 HOSTILE = settings(
@@ -470,10 +471,13 @@ def screen_rows(app) -> list[tuple[str, list]]:
     return rows
 
 
-def assert_shown_literally(app, text: str) -> None:
+async def assert_shown_literally(pilot, app, text: str) -> None:
     """``text`` appears on screen as written (control characters as visible escapes), and
     every cell of it has one style: no span of it was bold, a link, coloured..."""
     expected = one_line(text)
+    await wait_for(
+        pilot, lambda: any(expected in row for row, _ in screen_rows(app)), lambda: f"{expected!r} on screen"
+    )
     found = 0
     for row, styles in screen_rows(app):
         start = row.find(expected)
@@ -514,17 +518,17 @@ async def test_the_tui_shows_hostile_text_literally(monkeypatch, tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause()
         for text in SHOWN:  # the subtask list, and the plan title in the header
-            assert_shown_literally(app, text)
+            await assert_shown_literally(pilot, app, text)
         # The findings panel quotes the unknown dependency.
-        assert_shown_literally(app, f'depends on "{SHOWN[1]}", which is not a subtask')
+        await assert_shown_literally(pilot, app, f'depends on "{SHOWN[1]}", which is not a subtask')
         await pilot.press("f6")  # verify: the commands it would run, listed
         await pilot.pause()
-        assert_shown_literally(app, SHOWN[0])
+        await assert_shown_literally(pilot, app, SHOWN[0])
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("f8")  # review mode: each subtask described
         for text in SHOWN:
             await pilot.pause()
-            assert_shown_literally(app, text)
+            await assert_shown_literally(pilot, app, text)
             await pilot.press("n")
         assert app.is_running

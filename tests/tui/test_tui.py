@@ -54,12 +54,27 @@ def make_app(plan: dict | None = None, path=None, **kwargs) -> DecomposerApp:
     return DecomposerApp(document, settings=Settings(stream_retry_delay=0), **kwargs)
 
 
+def _unsettled(app) -> str:
+    """What the app is still doing (empty once idle): a worker, the debounced check of
+    the plan as it is now, the editor following the list."""
+    busy = [worker.name for worker in app.workers if not worker.is_finished]
+    if busy:
+        return f"the workers {busy}"
+    if app.current_report is None:
+        return f"the check of revision {app.document.revision}"
+    screen = app.screen
+    if isinstance(screen, PlanScreen) and screen.query_one("#editor").index != screen.selected_index:
+        return "the editor to follow the list"
+    return ""
+
+
 async def settle(pilot, app, seconds: float = 0.3) -> None:
-    """Let workers finish, then the debounced validation (0.12 s) run."""
+    """Let ``seconds`` pass (timers the test means to fire: autosave, a stream's delays),
+    then wait until workers are done, the plan as it is now is checked and the editor
+    shows the selected subtask; then one more pass for the messages that posted."""
     await pilot.pause(seconds)
     await app.workers.wait_for_complete()
-    await pilot.pause(0.25)
-    await app.workers.wait_for_complete()
+    await wait_for(pilot, lambda: not _unsettled(app), lambda: _unsettled(app))
     await pilot.pause()
 
 
@@ -209,8 +224,7 @@ async def test_moving_through_the_list_repaints_the_row_left_and_the_row_reached
 
         for keys, expected in ((["down", "down", "down"], "S4"), (["up"], "S3"), (["end"], "S6"), (["home"], "S1")):
             await pilot.press(*keys)
-            await pilot.pause()
-            assert highlighted_rows() == [expected]
+            await wait_for(pilot, lambda e=expected: highlighted_rows() == [e], f"{expected} highlighted alone")
 
 
 async def test_selecting_a_finding_jumps_to_its_field(env):
@@ -223,9 +237,12 @@ async def test_selecting_a_finding_jumps_to_its_field(env):
         findings.focus()
         findings.highlighted = 0
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_for(
+            pilot,
+            lambda: getattr(app.focused, "tokens", None) == ("pause_boundaries", 0, "trigger"),
+            "the finding's field to take the focus",
+        )
         assert app.screen.query_one("#subtasks").selected_index == 1
-        assert getattr(app.focused, "tokens", None) == ("pause_boundaries", 0, "trigger")
 
 
 async def test_add_duplicate_move_delete_subtasks_and_list_items(env):
@@ -433,9 +450,11 @@ async def test_a_file_of_unknown_format_says_how_to_pick_one_in_the_dialog(env):
         status = await _refused(pilot, app, deep / "notes.txt")
         assert "…" in status and status.endswith("pick its format in the list on the left (shift+tab)")
         await pilot.press("shift+tab")  # the hint's key reaches the list
-        assert app.focused is app.screen.query_one("#import-formats")
+        formats, path_box = app.screen.query_one("#import-formats"), app.screen.query_one("#import-path")
+        await wait_for(pilot, lambda: app.focused is formats, "the format list to take the focus")
         await pilot.press("down", "down", "down", "enter")  # Spec Kit; enter goes back to the path
-        assert app.screen.chosen == "speckit" and app.focused is app.screen.query_one("#import-path")
+        await wait_for(pilot, lambda: app.focused is path_box, "the path box to take the focus back")
+        assert app.screen.chosen == "speckit"
 
 
 async def test_opening_another_plan_over_unsaved_changes_asks_first(env):
@@ -697,15 +716,14 @@ async def test_the_key_bar_shows_the_focused_widgets_keys_remapped_and_clickable
         PlanDocument(clean_plan()), settings=Settings(), restore_drafts=False, config={"keymap": {"review": "ctrl+g"}}
     )
     async with app.run_test(size=(200, 30)) as pilot:
-        await pilot.pause()
         bar = app.screen.query_one("KeyBar")
+        await wait_for(pilot, lambda: len(str(bar.render())) == 200, "the key bar laid out at 200 columns")
         line = str(bar.render())
         assert " f1 Help " in line and " ^g Review " in line and "f8" not in line  # the remapped key
         assert line.endswith("│ ^p palette ") and len(line) == 200  # the palette's key at the right edge
         assert "Add item" not in line
         app.screen.query_one("SubtaskEditor Input").focus()  # a list field's keys join when it has focus
-        await pilot.pause()
-        assert "alt+n Add item" in str(bar.render())
+        await wait_for(pilot, lambda: "alt+n Add item" in str(bar.render()), "the list field's keys in the bar")
         help_key = next(key for key in bar.shown if key.key == "f1")
         await pilot.click(bar, offset=(help_key.start + 1, 0))
         await pilot.pause()
@@ -715,8 +733,8 @@ async def test_the_key_bar_shows_the_focused_widgets_keys_remapped_and_clickable
 async def test_the_key_bar_cuts_keys_at_the_edge_and_keeps_the_palette(env):
     app = make_app(clean_plan())
     async with app.run_test(size=(60, 24)) as pilot:
-        await pilot.pause()
         bar = app.screen.query_one("KeyBar")
+        await wait_for(pilot, lambda: len(str(bar.render())) == 60, "the key bar laid out at 60 columns")
         line = str(bar.render())
         assert len(line) == 60 and "…" in line and line.endswith("^p palette ")
         assert all(key.end <= 60 for key in bar.shown)  # no key is clickable past what is drawn
@@ -727,7 +745,7 @@ async def test_the_key_bar_cuts_keys_at_the_edge_and_keeps_the_palette(env):
         for key, whole in zip(left, drawn):  # only whole keys, the "…" overwrites none
             assert line[key.start : key.end] == f" {whole.display} {whole.description} "
         await pilot.resize_terminal(12, 24)  # narrower than the palette's own key
-        await pilot.pause()
+        await wait_for(pilot, lambda: len(str(bar.render())) == 12, "the key bar laid out at 12 columns")
         line = str(bar.render())
         assert len(line) == 12 and "palette" not in line and "│" not in line
         assert all(key.key != "ctrl+p" and key.end <= 12 for key in bar.shown)

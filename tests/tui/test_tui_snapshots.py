@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from textual.errors import NoWidget
+from textual.screen import ModalScreen
 from textual.widgets import TextArea
 
 from decomposer.claude.config import Settings
@@ -80,7 +81,18 @@ def _unsettled(app) -> str:
         editor = screen.query_one("#editor")
         if editor.index != screen.selected_index:
             return f"the editor on subtask {screen.selected_index} (it shows {editor.index})"
-    return "; ".join(_unwrapped(screen))
+    return "; ".join(area for shown in _in_the_frame(app) for area in _unwrapped(shown))
+
+
+def _in_the_frame(app) -> list:
+    """The screens the frame shows: the current one, and under a dialog the screens it
+    dims, down to the first that is not a dialog."""
+    shown = []
+    for screen in reversed(app.screen_stack):
+        shown.append(screen)
+        if not isinstance(screen, ModalScreen):
+            break
+    return shown
 
 
 async def _settle(pilot):

@@ -16,6 +16,7 @@ from decomposer.tui.app_api import app_api
 from decomposer.tui.safe import field_text, label, shows_as
 from decomposer.tui.widgets.action_button import ActionButton
 from decomposer.tui.widgets.key_bar import KeyBar
+from decomposer.tui.widgets.wrapping_area import WrappingArea
 
 
 class TaskScreen(Screen):
@@ -35,9 +36,9 @@ class TaskScreen(Screen):
                     validate_on=(),
                 )
             yield Static("Task · the broad task, as you would give it to a colleague", classes="section")
-            yield TextArea(id="task", soft_wrap=True, placeholder="e.g. Let users export the monthly report as CSV")
+            yield WrappingArea(id="task", soft_wrap=True, placeholder="e.g. Let users export the monthly report as CSV")
             yield Static("Context · constraints, repository notes (optional)", classes="section")
-            yield TextArea(id="context", soft_wrap=True, placeholder="e.g. Django 5, CI on GitHub Actions")
+            yield WrappingArea(id="context", soft_wrap=True, placeholder="e.g. Django 5, CI on GitHub Actions")
             with Horizontal(classes="row"):
                 yield Input(placeholder="path of a file to attach as context, then enter", id="attach", compact=True)
             with Horizontal(classes="row", id="task-actions"):

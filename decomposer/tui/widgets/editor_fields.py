@@ -7,9 +7,10 @@ from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Input, Static
 
 from decomposer.tui.widgets.choice import Choice
+from decomposer.tui.widgets.wrapping_area import WrappingArea
 
 
 class EditorField:
@@ -28,7 +29,7 @@ class TextField(Input, EditorField):
     virtual_size = Reactive(Size(0, 0), layout=False)
 
 
-class AreaField(TextArea, EditorField):
+class AreaField(WrappingArea, EditorField):
     # Its height is fixed in the stylesheet and it wraps, so as for TextField a new
     # value needs no layout pass (TextArea refreshes its own scrollbars).
     virtual_size = Reactive(Size(0, 0), layout=False)
