@@ -30,14 +30,17 @@ FAILURE_LINES = 5  # lines of output shown under a failed result
 FAILURE_LINE_CHARS = 200
 
 
-def _timeout_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+def _timeout_seconds(text: str) -> int:
+    """Whole seconds in the range of a criterion's own ``timeout_s``: the default stands
+    in for it, so it takes the values the plan could hold (0.5 was accepted while the
+    message said 1 to 86400)."""
     low, high = int_range("verify.timeout_s")
-    if not 0 < value <= high:
-        raise argparse.ArgumentTypeError(f"give a number of seconds from {low} to {high}")
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds (from {low} to {high})") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"give a whole number of seconds from {low} to {high}")
     return value
 
 

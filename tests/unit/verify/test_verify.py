@@ -414,9 +414,10 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert main(["verify", str(path), "--yes"]) == 2
     assert "does not match the schema" in capsys.readouterr().err
     assert main(["verify", "-", "--yes"]) == 2
-    with pytest.raises(SystemExit) as caught:
-        main(["verify", str(path), "--timeout", "0"])
-    assert caught.value.code == 2
+    for bad, said in (("0", "from 1 to 86400"), ("86401", "from 1 to 86400"), ("0.5", "'0.5' is not a whole number")):
+        with pytest.raises(SystemExit) as caught:
+            main(["verify", str(path), "--timeout", bad])
+        assert caught.value.code == 2 and said in capsys.readouterr().err
 
 
 def test_only_review_criteria_is_nothing_to_run(tmp_path, capsys):
