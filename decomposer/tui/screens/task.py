@@ -85,20 +85,25 @@ class TaskScreen(Screen):
         if event.input.id != "attach" or not event.value.strip():
             return
         path = Path(event.value.strip()).expanduser()
+        context = self.query_one("#context", TextArea)
+        limit = max_length("plan.context")  # characters, of the whole context
         try:
-            limit = max_length("plan.context")  # a file of at most this many bytes fits in the context
-            if path.stat().st_size > limit:
-                raise ValueError(f"larger than {limit:,} bytes")
+            # UTF-8 takes up to 4 bytes a character: a larger file cannot fit, and is not read
+            if path.stat().st_size > 4 * limit:
+                raise ValueError(f"larger than the context's limit of {limit:,} characters")
             text = path.read_text(encoding="utf-8")
+            attached = (context.text.rstrip() + "\n\n" if context.text.strip() else "") + (
+                f"--- {path.name} ---\n{text.rstrip()}\n"
+            )
+            if len(attached) > limit:
+                raise ValueError(f"the context would be {len(attached):,} characters, over its limit of {limit:,}")
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.app.notify(
                 f"Cannot attach {label(str(path), 80)}: {label(reason, 120)}", severity="error", markup=False
             )
             return
-        context = self.query_one("#context", TextArea)
-        block = f"--- {path.name} ---\n{text.rstrip()}\n"
-        context.load_text((context.text.rstrip() + "\n\n" if context.text.strip() else "") + block)
+        context.load_text(attached)
         app_api(self).edit_plan_field("context", context.text)
         event.input.value = ""
         self.app.notify(f"Attached {label(path.name, 60)} ({len(text):,} characters)", markup=False)
