@@ -115,7 +115,10 @@ def _start(command: str, cwd: str | os.PathLike[str], env: Mapping[str, str]) ->
 
 
 def _has_exited(process: subprocess.Popen[bytes]) -> bool:
-    if sys.platform == "win32":
+    if sys.platform == "win32" or not hasattr(os, "waitid"):
+        # Windows, and macOS before Python 3.13, have no waitid: reaping is the only way
+        # to ask. The group is still signalled by its id afterwards; a process group id
+        # is not reused while any member of the group lives.
         return process.poll() is not None
     try:
         return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None

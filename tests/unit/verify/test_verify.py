@@ -194,6 +194,15 @@ def test_timeout_stops_the_command_and_its_grandchild(tmp_path):
     assert wait_for(lambda: gone(pid), 3), "the grandchild outlived the timeout"
 
 
+def test_commands_run_and_time_out_without_waitid(tmp_path, monkeypatch):
+    """macOS before Python 3.13 has no os.waitid: every run raised AttributeError."""
+    monkeypatch.delattr(os, "waitid", raising=False)
+    assert run_one(run("exit 0"), tmp_path, 10).passed
+    assert run_one(run("exit 3"), tmp_path, 10).exit_code == 3
+    slow = run_one(run(python("import time; time.sleep(60)")), tmp_path, 1)
+    assert not slow.passed and slow.detail == "timed out after 1 s"
+
+
 def test_stop_event_cancels_a_run_from_another_thread(tmp_path):
     pid_file = tmp_path / "sleeper.pid"
     command = python(f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)")
