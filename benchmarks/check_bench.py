@@ -10,6 +10,8 @@ prints, per size, the median of N runs of:
   load           decomposer's loader (size cap, strict UTF-8, duplicate-key detection)
   validate       schema fast path (jsonschema-rs) + semantic checks + lint on the parsed plan
   check_file     load + validate, what `decomposer check` does per file (in process)
+  one error      check_file of the same plan with one schema error in its middle subtask,
+                 and that time / check_file's (the reference validator words it alone)
   x jsonschema   check_file / jsonschema: our cost relative to the plain validation,
                  although ours also runs the semantic checks and the lint
   cli wall       a fresh `python -m decomposer check FILE` process, start-up included
@@ -150,6 +152,16 @@ def main(argv: list[str] | None = None) -> int:
             plain = median_of(repeat, lambda path=path: jsonschema_validate(path))
             load = median_of(repeat, lambda path=path: load_plan(str(path)))
             total = median_of(repeat, lambda path=path: check_file(str(path)))
+            broken_path = Path(tmp) / f"plan-{size}-one-error.json"
+            broken = make_plan(size)
+            broken["subtasks"][size // 2]["goal"] = 7
+            broken_path.write_text(json.dumps(broken, indent=2), encoding="utf-8")
+            del broken
+            found = check_file(str(broken_path))
+            if found.report is None or len(found.report.errors) != 1:
+                raise SystemExit(f"benchmark plan {broken_path.name} does not hold exactly one error")
+            del found
+            one_error = median_of(repeat, lambda path=broken_path: check_file(str(path)))
             plan = load_plan(str(path)).plan
             validate = median_of(repeat, lambda plan=plan: validate_plan(plan))
             del plan
@@ -159,14 +171,17 @@ def main(argv: list[str] | None = None) -> int:
                     [sys.executable, "-m", "decomposer", "check", str(path)], check=True, capture_output=True, cwd=ROOT
                 ),
             )
-            rows.append((size, path.stat().st_size / 1e6, floor, plain, load, validate, total, wall))
+            rows.append((size, path.stat().st_size / 1e6, floor, plain, load, validate, total, one_error, wall))
 
     note = f"median of {repeat}; check_file also runs the semantic checks and the lint, jsonschema only the schema"
     if args.json:
         figures = []
-        for size, _mb, _floor, plain, _load, _validate, total, wall in rows:
+        for size, _mb, _floor, plain, _load, _validate, total, one_error, wall in rows:
             figures += [
                 Figure(f"check_file, {size:,} subtasks", total, "s"),
+                Figure(
+                    f"check_file with one schema error / without, {size:,} subtasks", one_error / total, "x", "<= 1.2x"
+                ),
                 Figure(f"plain jsonschema, {size:,} subtasks", plain, "s"),
                 Figure(f"check_file / jsonschema, {size:,} subtasks", total / plain, "x"),
                 Figure(f"cli wall, {size:,} subtasks", wall, "s"),
@@ -176,12 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]}, median of {repeat} runs, seconds")
     print(
         f"{'subtasks':>9} {'file MB':>8} {'json.loads':>11} {'jsonschema':>11} {'load':>8} {'validate':>9} "
-        f"{'check_file':>11} {'x jsonschema':>13} {'x floor':>8} {'cli wall':>9}"
+        f"{'check_file':>11} {'one error':>10} {'x clean':>8} {'x jsonschema':>13} {'x floor':>8} {'cli wall':>9}"
     )
-    for size, megabytes, floor, plain, load, validate, total, wall in rows:
+    for size, megabytes, floor, plain, load, validate, total, one_error, wall in rows:
         print(
             f"{size:>9,} {megabytes:>8.1f} {floor:>11.3f} {plain:>11.3f} {load:>8.3f} {validate:>9.3f} "
-            f"{total:>11.3f} {total / plain:>13.2f} {total / floor:>8.1f} {wall:>9.3f}"
+            f"{total:>11.3f} {one_error:>10.3f} {one_error / total:>8.2f} {total / plain:>13.2f} "
+            f"{total / floor:>8.1f} {wall:>9.3f}"
         )
     print(
         "check_file = load + schema (jsonschema-rs) + semantic checks + lint; "

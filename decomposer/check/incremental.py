@@ -19,7 +19,6 @@ it is not re-checked): treat validated plans as immutable, or use a new validato
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -31,22 +30,6 @@ from decomposer.check.validate import Report, duplicate_key_findings, readiness,
 from decomposer.plan.graph import subtask_items
 from decomposer.plan.json_types import JsonObject
 from decomposer.plan.pointers import pointer
-
-# A subtask that passes the schema; it stands in for the real ones when the plan's own
-# fields are checked, so their errors are not reported twice. Never mutated.
-_STAND_IN_SUBTASK = {
-    "id": "S1",
-    "title": "Stand-in",
-    "goal": "g",
-    "input_state": {"summary": "s", "preconditions": ["p"]},
-    "acceptance": [{"statement": "s", "verify": {"method": "review"}}],
-    "pause_boundaries": [{"trigger": "t", "action": "stop"}],
-    "autonomy": "propose",
-    "risk": {"stakes": "high", "verification_cost": "expensive", "reversible": True},
-}
-# The fields a plan needs around one subtask to be checked alone.
-_WRAPPER = {"version": 1, "id": "x", "title": "x", "task": "x"}
-_AT_FIRST_SUBTASK = re.compile(r"^/subtasks/0(?=/|$)")
 
 
 class _Entry:
@@ -74,11 +57,6 @@ class _Entry:
         return _Entry(self.subtask, index, moved(self.schema), moved(self.checks), moved(self.lint))
 
 
-class _NeedsFullValidation(Exception):
-    """A per-subtask result that cannot be placed in the whole plan (the schema
-    validators disagreed): fall back to ``validate_plan``."""
-
-
 class IncrementalValidator:
     """Keeps the findings of each subtask between calls. Not thread-safe: use one per
     thread, or a lock (the TUI validates in a worker thread under a lock)."""
@@ -98,7 +76,7 @@ class IncrementalValidator:
             return validate_plan(plan, duplicate_keys)
         try:
             return self._validate(plan, duplicate_keys)
-        except _NeedsFullValidation:
+        except schema.NeedsWholePlan:
             self._cache, self._graph_key = {}, None
             return validate_plan(plan, duplicate_keys)
 
@@ -123,7 +101,7 @@ class IncrementalValidator:
 
         # The order validate_plan builds its list in; sorting is stable, so findings that
         # tie on (position, severity, path, rule) keep this order there and here.
-        findings = _plan_schema_findings(plan)
+        findings = schema.plan_field_findings(plan)
         for entry in entries:
             findings += entry.schema
         findings += duplicate_key_findings(plan, duplicate_keys)
@@ -148,41 +126,12 @@ class IncrementalValidator:
     @staticmethod
     def _check(subtask: Any, index: int) -> _Entry:
         if not isinstance(subtask, dict):  # only the schema has something to say
-            return _Entry(subtask, index, _subtask_schema_findings(subtask, index), [], [])
+            return _Entry(subtask, index, schema.subtask_schema_findings(subtask, index), [], [])
         sid = subtask["id"] if isinstance(subtask.get("id"), str) else None
         return _Entry(
             subtask,
             index,
-            _subtask_schema_findings(subtask, index),
+            schema.subtask_schema_findings(subtask, index),
             checks.check_subtask(subtask, sid, index),
             lint.lint_subtask(subtask, index),
         )
-
-
-def _subtask_schema_findings(subtask: Any, index: int) -> list[Finding]:
-    """The schema findings of one subtask, as the whole plan's validation words them: the
-    subtask is validated alone in a minimal plan, then re-pointed at ``index``. Schema
-    messages name fields and values, never positions, so only the pointers change."""
-    found = schema.schema_findings({**_WRAPPER, "subtasks": [subtask]})
-    prefix = pointer("subtasks", index)
-    rebased = []
-    for finding in found:
-        if not _AT_FIRST_SUBTASK.match(finding.path):
-            raise _NeedsFullValidation
-        rebased.append(replace(finding, path=prefix + finding.path[len("/subtasks/0") :]))
-    return rebased
-
-
-def _plan_schema_findings(plan: JsonObject) -> list[Finding]:
-    """The schema findings of the plan's own fields. Each subtask is already covered, so
-    the array is checked with one valid stand-in (or left as it is when it is empty or
-    not an array: then the array itself is what is wrong)."""
-    subtasks = plan.get("subtasks")
-    if isinstance(subtasks, list) and subtasks:
-        plan = {**plan, "subtasks": [_STAND_IN_SUBTASK]}
-    found = schema.schema_findings(plan)
-    # A finding at the root can only be the validators-disagree fallback (the plan is an
-    # object, so every real error has a field in its pointer); so can one in the stand-in.
-    if any(f.path == "" or f.subtask_index is not None for f in found):
-        raise _NeedsFullValidation
-    return found

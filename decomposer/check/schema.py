@@ -18,6 +18,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from decomposer.check.findings import ERROR, Finding
@@ -90,9 +91,92 @@ def reference_is_valid(plan: Any) -> bool:
 
 
 def schema_findings(plan: Any) -> list[Finding]:
-    """One finding per schema error, each with its pointer and a plain-words message."""
+    """One finding per schema error, each with its pointer and a plain-words message.
+
+    The reference validator words the errors, but walking a 10,000-subtask plan takes it
+    seconds: it is given only the parts the fast validator found failing (each failing
+    subtask alone, and the plan's own fields with the subtasks stood in for), unless
+    the fast validator cannot say where."""
     if is_valid(plan):
         return []
+    try:
+        return _findings_by_part(plan)
+    except NeedsWholePlan:
+        return _reference_findings(plan)
+
+
+class NeedsWholePlan(Exception):
+    """The errors cannot be worded part by part: word them over the whole plan."""
+
+
+# A subtask that passes the schema; it stands in for the real ones when the plan's own
+# fields are checked, so their errors are not reported twice. Never mutated.
+_STAND_IN_SUBTASK = {
+    "id": "S1",
+    "title": "Stand-in",
+    "goal": "g",
+    "input_state": {"summary": "s", "preconditions": ["p"]},
+    "acceptance": [{"statement": "s", "verify": {"method": "review"}}],
+    "pause_boundaries": [{"trigger": "t", "action": "stop"}],
+    "autonomy": "propose",
+    "risk": {"stakes": "high", "verification_cost": "expensive", "reversible": True},
+}
+# The fields a plan needs around one subtask to be checked alone.
+_WRAPPER = {"version": 1, "id": "x", "title": "x", "task": "x"}
+_AT_FIRST_SUBTASK = re.compile(r"^/subtasks/0(?=/|$)")
+
+
+def _findings_by_part(plan: Any) -> list[Finding]:
+    subtasks = plan.get("subtasks") if isinstance(plan, dict) else None
+    if not isinstance(subtasks, list) or not subtasks:
+        raise NeedsWholePlan  # no large array to skip
+    try:
+        paths = [error.instance_path for error in _fast_validator().iter_errors(plan)]
+    except ValueError:  # what is_valid() handed to the reference: it cannot say where
+        raise NeedsWholePlan from None
+    failing = sorted({path[1] for path in paths if len(path) >= 2 and path[0] == "subtasks"})
+    findings = plan_field_findings(plan) if any(len(path) < 2 or path[0] != "subtasks" for path in paths) else []
+    for index in failing:
+        if not isinstance(index, int):
+            raise NeedsWholePlan
+        findings += subtask_schema_findings(subtasks[index], index)
+    if not findings:
+        raise NeedsWholePlan  # the parts pass alone: let the reference see it all
+    return findings
+
+
+def subtask_schema_findings(subtask: Any, index: int) -> list[Finding]:
+    """The schema findings of one subtask, as the whole plan's validation words them: the
+    subtask is validated alone in a minimal plan, then re-pointed at ``index``. Schema
+    messages name fields and values, never positions, so only the pointers change."""
+    wrapped = {**_WRAPPER, "subtasks": [subtask]}
+    found = _reference_findings(wrapped) if not is_valid(wrapped) else []
+    prefix = pointer("subtasks", index)
+    rebased = []
+    for finding in found:
+        if not _AT_FIRST_SUBTASK.match(finding.path):
+            raise NeedsWholePlan
+        rebased.append(replace(finding, path=prefix + finding.path[len("/subtasks/0") :]))
+    return rebased
+
+
+def plan_field_findings(plan: JsonObject) -> list[Finding]:
+    """The schema findings of the plan's own fields. Each subtask is covered on its own,
+    so the array is checked with one valid stand-in (or left as it is when it is empty
+    or not an array: then the array itself is what is wrong)."""
+    subtasks = plan.get("subtasks")
+    if isinstance(subtasks, list) and subtasks:
+        plan = {**plan, "subtasks": [_STAND_IN_SUBTASK]}
+    found = _reference_findings(plan) if not is_valid(plan) else []
+    # A finding at the root can only be the validators-disagree fallback (the plan is an
+    # object, so every real error has a field in its pointer); so can one in the stand-in.
+    if any(f.path == "" or f.subtask_index is not None for f in found):
+        raise NeedsWholePlan
+    return found
+
+
+def _reference_findings(plan: Any) -> list[Finding]:
+    """The reference validator's errors over all of ``plan``, worded."""
     findings: dict[Finding, None] = {}  # ordered set: one "required" error per missing name
     for error in _reference_validator().iter_errors(plan):  # repeats the whole list, so dedupe
         findings.update(dict.fromkeys(_findings_for(error, plan)))

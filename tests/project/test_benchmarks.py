@@ -154,7 +154,7 @@ def test_run_all_smoke_prints_one_table(capsys):
     lines = captured.out.splitlines()
     assert lines[0].endswith("`python benchmarks/run_all.py --smoke --only check,tui`")
     assert lines[1].split() == ["benchmark", "figure", "value", "aim"]
-    assert sum(line.startswith("check ") for line in lines) == 8
+    assert sum(line.startswith("check ") for line in lines) == 10  # 5 figures for each of 2 sizes
     assert "tui: skipped" in captured.err
 
 

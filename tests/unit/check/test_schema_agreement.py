@@ -22,7 +22,14 @@ from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from decomposer.check.schema import _fast_validator, is_valid, reference_is_valid, schema_findings
+from decomposer.check.findings import sort_findings
+from decomposer.check.schema import (
+    _fast_validator,
+    _reference_findings,
+    is_valid,
+    reference_is_valid,
+    schema_findings,
+)
 from decomposer.resources import plan_schema
 from helpers.plans import EXAMPLES, clean_plan, load_json
 from helpers.schema_cases import ACCEPTED, REJECTED, at, drop, put, valid_plan
@@ -51,6 +58,8 @@ def assert_agree(document) -> bool:
     assert is_valid(document) == reference
     findings = schema_findings(document)
     assert bool(findings) == (not reference)
+    if not reference:  # worded part by part, as the reference words the whole plan
+        assert sort_findings(findings) == sort_findings(_reference_findings(document))
     assert not any("please report this as a bug" in (f.hint or "") for f in findings), findings
     return reference
 
