@@ -479,6 +479,10 @@ def test_interrupt_keeps_the_evidence_gathered_so_far(tmp_path, capsys):
     assert not (tmp_path / "second").exists()
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_the_running_command_and_saves(tmp_path):
     pid_file = tmp_path / "sleeper.pid"
     sleeper = python(f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)")
@@ -488,6 +492,10 @@ def test_ctrl_c_stops_the_running_command_and_saves(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell without job control starts background jobs with SIGINT ignored, and the
+        # child inherits that (pytest run with `&`, some CI runners): Ctrl-C then never
+        # reaches it. A terminal's Ctrl-C finds SIGINT at its default; so does this test.
+        preexec_fn=_default_sigint,
     )
     try:
         assert wait_for(pid_file.exists), "the second command never started"
