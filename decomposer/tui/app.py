@@ -226,8 +226,7 @@ class DecomposerApp(FileActions, ModelActions):
         if not self.document.plan.get("subtasks"):
             self.notify("There are no subtasks to verify yet.", markup=False)
             return
-        # Absolute, as the CLI shows it: the confirmation names the folder commands run in.
-        cwd = (self.document.path.parent if self.document.path else Path.cwd()).resolve()
+        cwd = self.document.path.parent if self.document.path else Path(".")
         self.push_screen(VerifyScreen(None if whole_plan else self.selected_subtask_id(), cwd))
 
     def action_export(self) -> None:

@@ -508,20 +508,12 @@ def _plan_with_commands(tmp_path) -> dict:
     return plan
 
 
-async def _open_verify(pilot, app) -> None:
-    await first_check_done(pilot, app)
-    await pilot.press("f6")
-    await wait_for(pilot, lambda: app.screen.query("#verify-foot"), "the verify dialog")
-
-
-def _verify_foot(app) -> str:
-    return str(app.screen.query_one("#verify-foot").content)
-
-
 async def test_verify_shows_every_command_and_runs_nothing_until_confirmed(env):
     app = make_app(_plan_with_commands(env))
     async with app.run_test(size=(100, 30)) as pilot:
-        await _open_verify(pilot, app)
+        await pilot.pause(0.3)
+        await pilot.press("f6")
+        await pilot.pause()
         listing = str(app.screen.query_one("#verify-list").content)
         assert "ran.txt" in listing and "exit 3" in listing
         assert "[bold]fails[/bold]" in listing  # plan text shown literally
@@ -531,31 +523,23 @@ async def test_verify_shows_every_command_and_runs_nothing_until_confirmed(env):
         assert "evidence" not in app.document.plan["subtasks"][0]
 
 
-async def test_verify_confirmation_names_the_command_and_the_folder_it_runs_in(env):
-    # It said "Run these 1 command in .?": a wrong plural and a folder nobody can check.
-    plan = _plan_with_commands(env)
-    del plan["subtasks"][0]["acceptance"][1]
-    folder = env / "plans"
-    folder.mkdir()
-    app = make_app(plan, path=folder / "plan.json")
-    async with app.run_test(size=(160, 45)) as pilot:
-        await _open_verify(pilot, app)
-        assert f"Run this command in {folder.resolve()}?" in _verify_foot(app)
-
-
 async def test_verify_runs_on_enter_and_records_evidence(env):
     app = make_app(_plan_with_commands(env))
     async with app.run_test(size=(100, 30)) as pilot:
-        await _open_verify(pilot, app)
-        assert _verify_foot(app).startswith(f"Run these 2 commands in {env.resolve()}?")
+        await pilot.pause(0.3)
+        await pilot.press("f6")
+        await pilot.pause()
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen.state == "done", "the commands to finish")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.screen.state == "done":
+                break
         assert (env / "ran.txt").exists()
         evidence = app.document.plan["subtasks"][0]["evidence"]
         assert [(e["criterion"], e["passed"], e.get("exit_code")) for e in evidence] == [(0, True, 0), (1, False, 3)]
-        assert "1 passed, 1 failed, 0 not run" in _verify_foot(app)
+        assert "1 passed, 1 failed, 0 not run" in str(app.screen.query_one("#verify-foot").content)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen), "the workspace")
+        await pilot.pause()
         await pilot.press("ctrl+z")  # evidence is an edit like any other
         await settle(pilot, app)
         assert len(app.document.plan["subtasks"][0]["evidence"]) == 1

@@ -112,9 +112,9 @@ class VerifyScreen(ModalScreen[None]):
         if self.state == "ready":
             if not count:
                 return Content("escape: close · a: this subtask / whole plan")
-            what = "this command" if count == 1 else f"these {count} commands"
             return Content.styled(
-                f"Run {what} in {label(str(self.cwd), 80)}? enter: run · a: this subtask / whole plan · escape: cancel",
+                f"Run these {count} command{'s' if count != 1 else ''} in {label(str(self.cwd), 80)}? "
+                "enter: run · a: this subtask / whole plan · escape: cancel",
                 "bold",
             )
         done = len(self.results)
