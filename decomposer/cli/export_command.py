@@ -25,20 +25,43 @@ PUSH_ONLY_OPTIONS = (("repo", "--repo"), ("team", "--team"), ("api_url", "--api-
 WARNINGS_SHOWN = 3  # non-blocking warnings listed in the summary; `check` lists them all
 
 
+FORMATS_HELP = "the exporter, one of: {formats}"  # filled in from the registry when help is shown
+
+
+class _ExportHelpFormatter(argparse.HelpFormatter):
+    """Names the formats of ``--to`` from the exporters' registry, the one list of them.
+    The registry imports every exporter, so it is read only when help is printed: the
+    parser is built on every command."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.help is FORMATS_HELP:
+            from decomposer.exporters import registry
+
+            return FORMATS_HELP.format(formats=", ".join(registry())).replace("%", "%%")
+        return action.help
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        # "jira-csv" is one name: never wrap it at its hyphen.
+        return textwrap.wrap(self._whitespace_matcher.sub(" ", text).strip(), width, break_on_hyphens=False)
+
+
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``export`` subcommand to ``commands`` (the CLI's subparsers)."""
     parser = commands.add_parser(
         "export",
-        help="write a plan as JSON, Markdown tickets, agent briefs or a Jira CSV (or push it to a tracker)",
+        help="write a plan as files in an export format (export --help lists them), or push it to a tracker",
         description="Check PLAN, then write it in FORMAT. Errors always block; warnings block with --strict. "
         "Exit 0: written; 1: blocked by findings (listed); 2: usage or input error.",
+        formatter_class=_ExportHelpFormatter,
     )
     parser.add_argument("plan", metavar="PLAN", help="the plan file, or - for standard input")
     parser.add_argument(
         "--to",
         required=True,
         metavar="FORMAT",
-        help="the exporter: json, markdown, brief, jira-csv, ... (an unknown name lists them all)",
+        help=FORMATS_HELP,
     )
     parser.add_argument(
         "-o",

@@ -397,3 +397,25 @@ def test_export_does_not_load_heavy_packages(tmp_path):
     for heavy in ("anthropic", "textual", "rich", "pydantic", "httpx"):
         assert heavy not in loaded
     assert (tmp_path / "out" / "README.md").is_file()
+
+
+# --- help ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("columns", ["40", "200"])
+def test_export_help_names_every_registered_format(capsys, monkeypatch, columns):
+    # The formats come from the exporters' registry (issue 13 item 11: github and linear were
+    # missing from a list written by hand); a narrow terminal never splits "jira-csv".
+    monkeypatch.setenv("COLUMNS", columns)
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "--help"])
+    assert exited.value.code == 0
+    words = set(capsys.readouterr().out.replace(",", " ").split())
+    missing = [name for name in registry() if name not in words]
+    assert not missing, f"export --help leaves out {missing}"
+
+
+def test_export_help_builds_the_parser_without_the_exporters():
+    # The registry imports every exporter: it is read when help is printed, not on every command.
+    loaded = modules_loaded_by("schema")
+    assert not [name for name in loaded if name.startswith("decomposer.exporters")]
