@@ -9,8 +9,9 @@ from typing import Any, BinaryIO
 from decomposer.check import lint, schema
 from decomposer.check import semantic as checks
 from decomposer.check.findings import ERROR, WARNING, Finding, sort_findings
+from decomposer.plan.discovery import looks_like_plan
 from decomposer.plan.graph import subtask_items
-from decomposer.plan.loading import PlanLoadError, load_plan
+from decomposer.plan.loading import LoadedPlan, NotAnObject, PlanLoadError, load_plan
 from decomposer.plan.pointers import parse_pointer
 
 DELEGABLE_AUTONOMY = ("gated", "autonomous")
@@ -100,10 +101,27 @@ def check_file(path: str, stdin: BinaryIO | None = None) -> FileResult:
         loaded = load_plan(path, stdin)
     except PlanLoadError as exc:
         return FileResult(path, error=exc.reason)
+    return _check_loaded(loaded)
+
+
+def check_found_file(path: str) -> FileResult | None:
+    """``check_file`` for a file found in a directory: None when it is JSON but not a plan
+    (not an object, or one without ``PLAN_MARKERS``: ``looks_like_plan``), so it is skipped. A file that cannot be read or parsed is
+    checked (and reported): it may be a broken plan."""
+    try:
+        loaded = load_plan(path)
+    except NotAnObject:
+        return None  # JSON, but an array or a scalar (a Linear export, say)
+    except PlanLoadError as exc:
+        return FileResult(path, error=exc.reason)
+    return _check_loaded(loaded) if looks_like_plan(loaded.plan) else None
+
+
+def _check_loaded(loaded: LoadedPlan) -> FileResult:
     try:
         report = validate_plan(loaded.plan, loaded.duplicate_keys)
     except RecursionError:
         # Nesting the loader could still parse, but too deep for the validators (the
         # reference recurses per level, e.g. to compare items for uniqueItems).
-        return FileResult(path, error="not usable: the JSON is nested too deeply")
-    return FileResult(path, report, loaded.plan)
+        return FileResult(loaded.path, error="not usable: the JSON is nested too deeply")
+    return FileResult(loaded.path, report, loaded.plan)

@@ -31,9 +31,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Validate plan files. Exit 0: no errors; 1: errors (or warnings with --strict); "
         "2: a file could not be read or is not a JSON object.",
     )
-    check.add_argument("plans", nargs="+", metavar="PLAN", help="plan files, directories of *.json, or - for stdin")
+    check.add_argument("plans", nargs="+", metavar="PLAN", help="plan files, directories (their plans), or - for stdin")
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="in a directory, leave out files whose name or path below it (or a folder's) matches GLOB; repeatable",
+    )
 
     decompose = commands.add_parser(
         "decompose",
@@ -86,19 +93,32 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check(args) -> int:
-    from decomposer.check.validate import check_file
+    from decomposer.check.validate import FileResult, check_file, check_found_file
     from decomposer.cli.output import use_colour
-    from decomposer.cli.report import TextRenderer, exit_code, render_json
-    from decomposer.plan.loading import expand_paths
+    from decomposer.cli.report import TextRenderer, exit_code, render_json, skipped_line
+    from decomposer.plan.discovery import NO_PLANS, NOT_A_PLAN, plan_candidates
 
     if args.plans.count("-") > 1:
         print("decomposer check: standard input (-) can be given only once", file=sys.stderr)
         return 2
-    results = [check_file(path) for path in expand_paths(args.plans)]
+    found = plan_candidates(args.plans, args.exclude)
+    results = []
+    with_plans = set()
+    for candidate in found.candidates:
+        result = check_file(candidate.path) if candidate.directory is None else check_found_file(candidate.path)
+        if result is None:
+            found.skip(NOT_A_PLAN)
+            continue
+        results.append(result)
+        with_plans.add(candidate.directory)
+    # A directory given for its plans that holds none is an error, as a missing file is.
+    results += [FileResult(path, error=NO_PLANS) for path in found.directories if path not in with_plans]
     if args.format == "json":
         sys.stdout.write(render_json(results))
     else:
         sys.stdout.write(TextRenderer(colour=use_colour(sys.stdout)).render(results))
+    if found.skipped:
+        print(skipped_line(found.skipped), file=sys.stderr)
     return exit_code(results, args.strict)
 
 

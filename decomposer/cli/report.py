@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, cast
 
 from decomposer.check.findings import ERROR, Finding
@@ -111,3 +112,10 @@ def exit_code(results: list[FileResult], strict: bool) -> int:
         if strict and report.findings:
             return 1
     return 0
+
+
+def skipped_line(skipped: Mapping[str, int]) -> str:
+    """One line: how many files found in directories were left out, and why."""
+    total = sum(skipped.values())
+    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(skipped.items(), key=lambda item: -item[1]))
+    return f"skipped {plural(total, 'file')}: {reasons}"

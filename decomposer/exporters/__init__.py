@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any, Literal
 
 from decomposer.check.findings import ERROR, Finding
 from decomposer.check.validate import Report, validate_plan
+from decomposer.plan.export_manifest import MANIFEST, manifest_text, read_manifest
 from decomposer.plan.files import unwritable_text_pointer, write_atomic
 from decomposer.plan.names import safe_filename
 from decomposer.text import one_line, shorten
@@ -42,12 +42,6 @@ from decomposer.text import one_line, shorten
 BUILTIN_MODULES = ("json_plan", "markdown", "brief", "github", "jira_csv", "linear")
 PREVIEW_LIMIT = 200 * 1024  # characters of a preview
 PREVIEW_CUT_NOTE = "\n\n… (preview cut at 200 KB; the exported file is complete)\n"
-MANIFEST = ".decomposer-export.json"  # in every exported folder: the files the export wrote
-MANIFEST_ABOUT = (
-    "Files written by `decomposer export`. An export that replaces this folder removes the "
-    "listed files it no longer writes; files not listed here are never touched."
-)
-MAX_MANIFEST_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -257,7 +251,7 @@ def write_files(
             raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
         if not overwrite and (target.exists() or target.is_symlink()):
             raise FileExistsError(errno.EEXIST, "already exists (export with overwrite to replace it)", str(target))
-    previous = _previous_export(manifest) if manifest is not None and overwrite else []
+    previous = read_manifest(manifest) if manifest is not None and overwrite else []
 
     created_folders: list[Path] = []
     written: list[Path] = []
@@ -274,7 +268,7 @@ def write_files(
         if manifest is not None:
             removed, kept = _remove_stale(destination, previous, files)
             existed = manifest.exists()
-            _write(manifest, _manifest_text([*files, *kept]))
+            _write(manifest, manifest_text([*files, *kept]))
             if not existed:
                 written.append(manifest)
     except BaseException:
@@ -306,23 +300,6 @@ def _manifest_target(destination: Path) -> Path:
             f"refusing to write {MANIFEST!r}: it would land outside {destination} (through a symbolic link)"
         )
     return manifest
-
-
-def _manifest_text(names: list[str]) -> str:
-    return json.dumps({"about": MANIFEST_ABOUT, "files": names}, indent=2, ensure_ascii=False) + "\n"
-
-
-def _previous_export(manifest: Path) -> list[str]:
-    """The files the folder's manifest lists; none when there is no manifest or it is not
-    one decomposer wrote (then nothing can be taken for stale)."""
-    try:
-        if manifest.is_symlink() or not manifest.is_file() or manifest.stat().st_size > MAX_MANIFEST_BYTES:
-            return []
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    names = data.get("files") if isinstance(data, dict) else None
-    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
 def _remove_stale(destination: Path, previous: list[str], files: dict[str, str]) -> tuple[list[Path], dict[str, Path]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,10 @@ class PlanLoadError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class NotAnObject(PlanLoadError):
+    """The file is JSON, but its top level is not an object: whatever it is, not a plan."""
 
 
 class _ObjectWithDuplicates(dict[str, Any]):
@@ -101,7 +104,7 @@ def parse_plan(data: bytes, path: str) -> LoadedPlan:
         raise PlanLoadError(path, f"not valid JSON: {exc}") from None
     if not isinstance(value, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
-        raise PlanLoadError(path, f"expected a JSON object (a plan) at the top level, found {kind}")
+        raise NotAnObject(path, f"expected a JSON object (a plan) at the top level, found {kind}")
     return LoadedPlan(path, value, _duplicate_keys(value) if parse.saw_duplicates else [])
 
 
@@ -157,15 +160,3 @@ def read_plan_bytes(path: str, stdin: BinaryIO | None = None) -> bytes:
 
 def load_plan(path: str, stdin: BinaryIO | None = None) -> LoadedPlan:
     return parse_plan(read_plan_bytes(path, stdin), path)
-
-
-def expand_paths(paths: list[str]) -> list[str]:
-    """Directories stand for the ``*.json`` files beneath them, in name order."""
-    expanded: list[str] = []
-    for path in paths:
-        if path != "-" and os.path.isdir(path):
-            found = sorted(str(p) for p in Path(path).rglob("*.json") if p.is_file())
-            expanded += found or [path]
-        else:
-            expanded.append(path)
-    return expanded
