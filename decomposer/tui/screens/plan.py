@@ -55,6 +55,12 @@ class PlanScreen(Screen):
         self.refresh_all()
         self.query_one("#subtasks", SubtaskList).focus()
 
+    def on_screen_resume(self) -> None:
+        # While a dialog covered the workspace (the restore-draft prompt, refine, review)
+        # or another screen was shown, the app's messages (a report, a replaced plan, the
+        # end of a model call) went to that screen: show the plan as it is now.
+        self.refresh_all()
+
     # --- state -> widgets -----------------------------------------------------------------
 
     @property

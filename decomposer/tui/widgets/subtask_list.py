@@ -73,7 +73,11 @@ class SubtaskList(SettledOptionList):
             for position, (old, new) in enumerate(zip(self._shown, signatures)):
                 if old != new:
                     self.replace_option_prompt_at_index(position, self._prompt(new, self._depth(new)))
-        elif order[: len(self.order)] == self.order and signatures[: len(self._shown)] == self._shown:
+        elif (
+            self.option_count == len(self._shown)
+            and order[: len(self.order)] == self.order
+            and signatures[: len(self._shown)] == self._shown
+        ):
             self.add_options([Option(self._prompt(s, self._depth(s))) for s in signatures[len(self._shown) :]])
         else:
             highlighted = self.selected_index
@@ -103,7 +107,8 @@ class SubtaskList(SettledOptionList):
     def action_toggle_order(self) -> None:
         selected = self.selected_index
         self.by_dependencies = not self.by_dependencies
-        self.order = []  # force a rebuild
+        self.clear_options()  # rebuilt in the new order by the screen's next show()
+        self.order = []
         self._shown = []
         self.post_message(self.OrderChanged())
         if selected is not None:
