@@ -25,18 +25,9 @@ from helpers.exports import validation_calls
 from helpers.fakeapi import FakeMessagesAPI, FakeServer, ToolReply
 from helpers.pilot import first_check_done, wait_for
 from helpers.plans import EXAMPLES, ROOT, clean_plan
+from helpers.workspace import make_app, unsettled
 
 HOSTILE = "[/bar] [link=https://evil.example]click[/link] [bold]x \x1b[31mred\x1b[0m " + "w" * 300
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("DECOMPOSER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DECOMPOSER_CONFIG_DIR", str(tmp_path / "config"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "DECOMPOSER_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture
@@ -48,33 +39,13 @@ def api(env, monkeypatch):
         yield fake
 
 
-def make_app(plan: dict | None = None, path=None, **kwargs) -> DecomposerApp:
-    document = PlanDocument(copy.deepcopy(plan), path) if plan is not None else PlanDocument.new()
-    kwargs.setdefault("restore_drafts", False)
-    return DecomposerApp(document, settings=Settings(stream_retry_delay=0), **kwargs)
-
-
-def _unsettled(app) -> str:
-    """What the app is still doing (empty once idle): a worker, the debounced check of
-    the plan as it is now, the editor following the list."""
-    busy = [worker.name for worker in app.workers if not worker.is_finished]
-    if busy:
-        return f"the workers {busy}"
-    if app.current_report is None:
-        return f"the check of revision {app.document.revision}"
-    screen = app.screen
-    if isinstance(screen, PlanScreen) and screen.query_one("#editor").index != screen.selected_index:
-        return "the editor to follow the list"
-    return ""
-
-
 async def settle(pilot, app, seconds: float = 0.3) -> None:
     """Let ``seconds`` pass (timers the test means to fire: autosave, a stream's delays),
     then wait until workers are done, the plan as it is now is checked and the editor
     shows the selected subtask; then one more pass for the messages that posted."""
     await pilot.pause(seconds)
     await app.workers.wait_for_complete()
-    await wait_for(pilot, lambda: not _unsettled(app), lambda: _unsettled(app))
+    await wait_for(pilot, lambda: not unsettled(app), lambda: unsettled(app))
     await pilot.pause()
 
 

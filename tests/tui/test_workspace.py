@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import pytest
-
 from decomposer.editing.document import PlanDocument
 from decomposer.editing.drafts import DraftStore
 from decomposer.tui.app import DecomposerApp
@@ -16,16 +14,6 @@ from decomposer.tui.screens.plan import PlanScreen
 from helpers.pilot import first_check_done, wait_for
 from helpers.plans import EXAMPLES
 from helpers.workspace import list_ids, make_app, settle
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("DECOMPOSER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DECOMPOSER_CONFIG_DIR", str(tmp_path / "config"))
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "DECOMPOSER_MODEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def example(name: str) -> dict:
